@@ -1,0 +1,80 @@
+package io.sparkmemmap.format;
+
+/**
+ * A non-structured NumPy type such as {@code <f4}, {@code >i8}, {@code |S16}, {@code <U8} or {@code <M8[10ms]}.
+ *
+ * @param kind the kind character ({@code dtype.kind})
+ * @param endian byte order; {@link Endian#NOT_APPLICABLE} for single-byte kinds, {@code S} and {@code V}
+ * @param itemSize bytes per element; for {@code U<n>} this is {@code 4 * n}
+ * @param unit datetime/timedelta unit, {@code null} for other kinds
+ * @param unitMultiplier the {@code 10} of {@code M8[10ms]}; 1 when absent or not temporal
+ */
+public record ScalarDType(DTypeKind kind, Endian endian, int itemSize, DateUnit unit, long unitMultiplier)
+    implements DType {
+
+  public ScalarDType {
+    if (itemSize < 0) {
+      throw new IllegalArgumentException("negative item size " + itemSize);
+    }
+    if (kind.isTemporal() != (unit != null)) {
+      throw new IllegalArgumentException("a datetime unit belongs to datetime64/timedelta64 only");
+    }
+    if (unitMultiplier < 1) {
+      throw new IllegalArgumentException("datetime unit multiplier must be positive: " + unitMultiplier);
+    }
+    if (kind == DTypeKind.UNICODE && itemSize % 4 != 0) {
+      throw new IllegalArgumentException("a unicode type holds 4 bytes per character, not " + itemSize + " bytes");
+    }
+    if (itemSize <= 1 && kind != DTypeKind.UNICODE) {
+      endian = Endian.NOT_APPLICABLE;
+    } else if (kind == DTypeKind.BYTES || kind == DTypeKind.VOID) {
+      endian = Endian.NOT_APPLICABLE;
+    } else if (endian == Endian.NOT_APPLICABLE) {
+      // numpy reads '|' on a multi-byte number as native order
+      endian = Endian.nativeOrder();
+    }
+  }
+
+  /** A non-temporal scalar type. */
+  public static ScalarDType of(DTypeKind kind, Endian endian, int itemSize) {
+    return new ScalarDType(kind, endian, itemSize, null, 1);
+  }
+
+  public static ScalarDType datetime(DTypeKind kind, Endian endian, DateUnit unit, long multiplier) {
+    return new ScalarDType(kind, endian, 8, unit, multiplier);
+  }
+
+  /** Characters of a {@code U<n>} type, bytes of the others: the number numpy writes after the kind. */
+  public int descrSize() {
+    return kind == DTypeKind.UNICODE ? itemSize / 4 : itemSize;
+  }
+
+  @Override
+  public boolean containsObject() {
+    return kind == DTypeKind.OBJECT;
+  }
+
+  /** The type with another byte order, as {@code dtype.newbyteorder()}; single-byte types are unchanged. */
+  public ScalarDType withEndian(Endian newEndian) {
+    return new ScalarDType(kind, newEndian, itemSize, unit, unitMultiplier);
+  }
+
+  /** The descr string numpy writes for this type, unquoted: {@code <f4}, {@code |S16}, {@code <M8[10ms]}. */
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder().append(endian.symbol()).append(kind.code());
+    if (kind.isTemporal()) {
+      sb.append('8');
+      if (unit != DateUnit.GENERIC) {
+        sb.append('[');
+        if (unitMultiplier != 1) {
+          sb.append(unitMultiplier);
+        }
+        sb.append(unit.symbol()).append(']');
+      }
+    } else {
+      sb.append(descrSize());
+    }
+    return sb.toString();
+  }
+}
