@@ -100,7 +100,8 @@ public record NpyHeader(Version version, DType dtype, boolean fortranOrder, Shap
     }
     long headerLength = dataOffset - version.prefixLength();
     if (headerLength < 0 || headerLength > version.maxHeaderLength()) {
-      throw new IllegalArgumentException("data offset " + dataOffset + " does not fit a version " + version + " header");
+      throw new IllegalArgumentException(
+          "data offset " + dataOffset + " does not fit a version " + version + " header");
     }
   }
 
@@ -198,8 +199,8 @@ public record NpyHeader(Version version, DType dtype, boolean fortranOrder, Shap
           + (extra.isEmpty() ? "" : "; unexpected " + extra));
     }
     if (!(dict.get("fortran_order") instanceof Boolean fortranOrder)) {
-      throw new NpyFormatException(resource,
-          "malformed header: fortran_order is not True or False but " + abbreviate(PyLiteral.repr(dict.get("fortran_order"))));
+      throw new NpyFormatException(resource, "malformed header: fortran_order is not True or False but "
+          + abbreviate(PyLiteral.repr(dict.get("fortran_order"))));
     }
     Shape shape = shapeOf(dict.get("shape"), resource);
     DType dtype;
@@ -293,7 +294,8 @@ public record NpyHeader(Version version, DType dtype, boolean fortranOrder, Shap
   /** Magic, version, length field, text, spaces and the final newline, {@code headerLength} bytes after the prefix. */
   private static byte[] wrap(byte[] text, Version version, long headerLength) {
     if (headerLength > version.maxHeaderLength()) {
-      throw new IllegalArgumentException("header of " + headerLength + " bytes is too long for .npy version " + version);
+      throw new IllegalArgumentException(
+          "header of " + headerLength + " bytes is too long for .npy version " + version);
     }
     long total = version.prefixLength() + headerLength;
     if (total > Integer.MAX_VALUE - 8) {

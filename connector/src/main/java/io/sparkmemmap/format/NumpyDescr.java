@@ -21,7 +21,8 @@ import java.util.Set;
  *   <li>comma strings {@code 'i4, (2,3)f8'}: a structured type with fields {@code f0, f1, ...};</li>
  *   <li>structured descrs {@code [('t', '<i8'), ('x', '<f4', (3,))]}: nesting, titles
  *       {@code (('title', 'name'), '<i2')} and padding fields {@code ('', '|V3')}, read as numpy's
- *       {@code descr_to_dtype} reads them: padding is skipped, and other unnamed fields are named {@code f<index>};</li>
+ *       {@code descr_to_dtype} reads them: padding is skipped, and other unnamed fields are named
+ *       {@code f<index>};</li>
  *   <li>the dict form {@code {'names': [...], 'formats': [...], 'offsets': [...], 'itemsize': n}}.</li>
  * </ul>
  * The object type {@code O} parses (as {@link DTypeKind#OBJECT}) so that readers can refuse it by name; long double
@@ -183,7 +184,8 @@ public final class NumpyDescr {
       Object item = fields.get(index);
       List<?> parts = item instanceof Tuple t ? t.items() : item instanceof List<?> l ? l : null;
       if (parts == null || parts.size() < 2 || parts.size() > 3) {
-        throw new IllegalArgumentException("a field must be (name, type) or (name, type, shape), not " + describe(item));
+        throw new IllegalArgumentException(
+            "a field must be (name, type) or (name, type, shape), not " + describe(item));
       }
       String name;
       String title = null;

@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * The Python literals NumPy writes in {@code .npy} headers and dtype descrs, parsed and printed. It is a parser of
  * a fixed grammar, never an evaluator: dict (string keys), list, tuple, str (single or double quotes, optional
- * {@code u} prefix, escapes {@code \\ \' \" \t \n \r \xhh \}{@code uhhhh \Uhhhhhhhh}), int (with Python 2's
- * {@code L} suffix), {@code True}, {@code False} and {@code None}.
+ * {@code u} prefix; backslash escapes of the backslash, both quotes, tab, newline and return, and the hex escapes
+ * {@code x} (2 digits), {@code u} (4) and {@code U} (8)), int (with Python 2's {@code L} suffix), {@code True},
+ * {@code False} and {@code None}.
  *
  * <p>Values map to {@link Map} (insertion order), {@link List}, {@link Tuple}, {@link String}, {@link Long},
  * {@link Boolean} and {@link PyNone}. Input length and nesting depth are bounded, so hostile text costs at most
@@ -401,8 +402,8 @@ final class PyLiteral {
 
   /**
    * Python 3's {@code repr(str)}: single quotes unless the text holds {@code '} and no {@code "}; backslash
-   * escapes for the quote, backslash, tab, newline, return, and {@code \x \}{@code u \U} for what Python deems
-   * unprintable.
+   * escapes for the quote, backslash, tab, newline and return, and hex escapes ({@code x}, {@code u}, {@code U}) for
+   * what Python deems unprintable.
    */
   private static void appendStringRepr(StringBuilder sb, String s) {
     char quote = s.indexOf('\'') >= 0 && s.indexOf('"') < 0 ? '"' : '\'';

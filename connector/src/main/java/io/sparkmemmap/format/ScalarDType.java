@@ -4,7 +4,7 @@ package io.sparkmemmap.format;
  * A non-structured NumPy type such as {@code <f4}, {@code >i8}, {@code |S16}, {@code <U8} or {@code <M8[10ms]}.
  *
  * @param kind the kind character ({@code dtype.kind})
- * @param endian byte order; {@link Endian#NOT_APPLICABLE} for single-byte kinds, {@code S} and {@code V}
+ * @param endian byte order; {@link Endian#NOT_APPLICABLE} for single-byte kinds, {@code S}, {@code V} and {@code O}
  * @param itemSize bytes per element; for {@code U<n>} this is {@code 4 * n}
  * @param unit datetime/timedelta unit, {@code null} for other kinds
  * @param unitMultiplier the {@code 10} of {@code M8[10ms]}; 1 when absent or not temporal
@@ -83,7 +83,7 @@ public record ScalarDType(DTypeKind kind, Endian endian, int itemSize, DateUnit 
     return new ScalarDType(kind, newEndian, itemSize, unit, unitMultiplier);
   }
 
-  /** The descr string numpy writes for this type, unquoted: {@code <f4}, {@code |S16}, {@code <M8[10ms]}, {@code |O}. */
+  /** The descr numpy writes for this type, unquoted: {@code <f4}, {@code |S16}, {@code <M8[10ms]}, {@code |O}. */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder().append(endian.symbol()).append(kind.code());

@@ -280,7 +280,8 @@ class NpyHeaderTest {
 
   @Test
   void objectDtypeIsReadForTheCallerToRefuse() throws IOException {
-    NpyHeader header = read(handWritten("{'descr': [('a', '<i4'), ('o', '|O')], 'fortran_order': False, 'shape': (2,)}"));
+    NpyHeader header = read(
+        handWritten("{'descr': [('a', '<i4'), ('o', '|O')], 'fortran_order': False, 'shape': (2,)}"));
     assertTrue(header.dtype().containsObject());
   }
 

@@ -74,7 +74,8 @@ class NpyNumpyCrossCheckTest {
       c("struct with an object field", "np.array([(1, 'x')], dtype=[('a', '<i4'), ('o', 'O')])"),
       c("object array", "np.array([1, 'a'], dtype=object)"),
       c("struct of 4000 fields (v2)", "np.zeros(1, [('field_%05d' % i, '<f4') for i in range(4000)])"),
-      c("struct of 3000 unicode fields (v3 over 64 KiB)", "np.zeros(1, [('\u6e29_%05d' % i, '<f4') for i in range(3000)])"),
+      c("struct of 3000 unicode fields (v3 over 64 KiB)",
+          "np.zeros(1, [('\u6e29_%05d' % i, '<f4') for i in range(3000)])"),
       c("header landing on 64 (pad of 64)", "np.zeros(2, [('a' * (64 - (10 + len(\"{'descr': [('', '<f4')], "
           + "'fortran_order': False, 'shape': (2,), }\") + 20 + 1) % 64), '<f4')])"),
       // growth spaces and padding are both spaces: only a header one byte short of the boundary tells their count

@@ -22,7 +22,8 @@ final class Python {
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     int exit = process.waitFor();
     if (exit != 0) {
-      throw new AssertionError("python3 failed (exit " + exit + "):\n" + Files.readString(stderr) + "\nscript:\n" + script);
+      throw new AssertionError(
+          "python3 failed (exit " + exit + "):\n" + Files.readString(stderr) + "\nscript:\n" + script);
     }
     return out;
   }
