@@ -191,6 +191,7 @@ public final class NpzDirectory {
     private final Entry entry;
     private final String where;
     private final CRC32 crc = new CRC32();
+    private final byte[] one = new byte[1];
     private long count;
     private boolean verified;
 
@@ -202,7 +203,6 @@ public final class NpzDirectory {
 
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
       int n = read(one, 0, 1);
       return n < 0 ? -1 : one[0] & 0xFF;
     }

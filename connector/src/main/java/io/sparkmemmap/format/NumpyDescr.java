@@ -97,8 +97,8 @@ public final class NumpyDescr {
   }
 
   /**
-   * The dtype of a parsed {@code descr} value: a string, a list of fields, or a dict form, as numpy's
-   * {@code descr_to_dtype} reads a header's descr.
+   * The dtype of a header's {@code descr} value as the header parser returns it (a string, a list of field tuples,
+   * or a dict form), read as numpy's {@code descr_to_dtype} reads it.
    */
   public static DType fromLiteral(Object descr) {
     return topLevel(shapedOf(descr), descr);
@@ -123,7 +123,7 @@ public final class NumpyDescr {
     return PyLiteral.repr(toLiteral(dtype));
   }
 
-  static Object toLiteral(DType dtype) {
+  private static Object toLiteral(DType dtype) {
     if (dtype instanceof ScalarDType scalar) {
       return scalar.toString();
     }
@@ -149,7 +149,7 @@ public final class NumpyDescr {
     return items;
   }
 
-  static Tuple shapeLiteral(Shape shape) {
+  private static Tuple shapeLiteral(Shape shape) {
     List<Object> dims = new ArrayList<>(shape.rank());
     for (int i = 0; i < shape.rank(); i++) {
       dims.add(shape.dim(i));
