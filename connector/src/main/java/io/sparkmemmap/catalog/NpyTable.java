@@ -49,6 +49,7 @@ public class NpyTable implements SupportsRead, SupportsMetadataColumns {
   }
 
   @Override
+  @SuppressWarnings("deprecation") // Spark 4 still builds columns() from schema(), as its own file tables do
   public StructType schema() {
     return userSchema != null ? userSchema : dataset().schema();
   }

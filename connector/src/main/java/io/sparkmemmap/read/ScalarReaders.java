@@ -407,7 +407,7 @@ final class ScalarReaders {
             return Math.toIntExact(epochDay(Math.addExact(1970L, units), 1));
           case MONTH:
             return Math.toIntExact(epochDay(Math.addExact(1970L, Math.floorDiv(units, 12)),
-                (int) Math.floorMod(units, 12) + 1));
+                Math.floorMod(units, 12) + 1));
           case WEEK:
             return Math.toIntExact(Math.multiplyExact(units, 7L));
           default:
