@@ -118,6 +118,14 @@ public final class NpyDataset {
     return new NpyScanBuilder(this, tableSchema, scanOptions);
   }
 
+  /** The files, dtype and layout, as scans describe their input in EXPLAIN. */
+  String describe() {
+    String first = files.get(0).describe();
+    return options.format().shortName() + " [" + (files.size() == 1 ? first : files.size() + " arrays, first "
+        + first) + "] dtype=" + ArraySchema.descr(dtype) + " layout="
+        + options.layout().name().toLowerCase(java.util.Locale.ROOT) + (layout.fortran() ? " order=F" : "");
+  }
+
   List<ArrayFile> files() {
     return files;
   }

@@ -16,21 +16,31 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * A planned read: row ranges of about {@code maxPartitionBytes} per partition, read into columnar batches. Reports
- * the exact row count and data size, so that Spark can broadcast small arrays.
+ * A planned read: the selected rows (all, or those pushed {@code _row_index} predicates, OFFSET and LIMIT keep) in
+ * ranges of about {@code maxPartitionBytes} per partition, read into columnar batches. Reports the exact row count
+ * and data size, so that Spark can broadcast small arrays.
  */
 final class NpyScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final StructType readSchema;
   private final List<OutputColumn> outputs;
   private final ReadOptions scanOptions;
+  private final RowSelection selection;
+  private final String pushed;
   private List<NpyInputPartition> partitions;
 
-  NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions) {
+  /**
+   * @param selection the rows read of each file
+   * @param pushed what was pushed into the scan, for {@link #description()}; empty when nothing was
+   */
+  NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
+      RowSelection selection, String pushed) {
     this.dataset = dataset;
     this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
     this.scanOptions = scanOptions;
+    this.selection = selection;
+    this.pushed = pushed;
   }
 
   @Override
@@ -40,12 +50,7 @@ final class NpyScan implements SupportsReportStatistics, Batch {
 
   @Override
   public String description() {
-    List<ArrayFile> files = dataset.files();
-    String first = files.get(0).describe();
-    return "NpyScan " + dataset.options().format().shortName() + " [" + (files.size() == 1 ? first
-        : files.size() + " arrays, first " + first) + "] dtype=" + ArraySchema.descr(dataset.dtype()) + " layout="
-        + dataset.options().layout().name().toLowerCase(java.util.Locale.ROOT)
-        + (dataset.layout().fortran() ? " order=F" : "") + " columns=" + String.join(",", readSchema.fieldNames());
+    return "NpyScan " + dataset.describe() + " columns=" + String.join(",", readSchema.fieldNames()) + pushed;
   }
 
   @Override
@@ -67,9 +72,9 @@ final class NpyScan implements SupportsReportStatistics, Batch {
       int minPartitions = conf.filesMinPartitionNum().isDefined()
           ? (Integer) conf.filesMinPartitionNum().get()
           : classicSession().leafNodeDefaultParallelism();
-      long maxSplitBytes = PartitionPlanner.maxSplitBytes(dataset.files(), maxPartitionBytes, openCost,
+      long maxSplitBytes = PartitionPlanner.maxSplitBytes(selection, dataset.layout(), maxPartitionBytes, openCost,
           minPartitions);
-      partitions = PartitionPlanner.plan(dataset.files(), dataset.layout(), maxSplitBytes, openCost);
+      partitions = PartitionPlanner.plan(selection, dataset.layout(), maxSplitBytes, openCost);
     }
     return partitions.toArray(new InputPartition[0]);
   }
@@ -93,16 +98,11 @@ final class NpyScan implements SupportsReportStatistics, Batch {
     return segments.stream().toArray();
   }
 
+  /** The rows and bytes selected: exact, so that Spark can broadcast a small selection of a large array. */
   @Override
   public Statistics estimateStatistics() {
-    long bytes = 0;
-    long rows = 0;
-    for (ArrayFile file : dataset.files()) {
-      bytes += file.dataLength();
-      rows += file.rows();
-    }
-    long sizeInBytes = bytes;
-    long numRows = rows;
+    long sizeInBytes = selection.dataBytes(dataset.layout());
+    long numRows = selection.rowCount();
     return new Statistics() {
       @Override
       public OptionalLong sizeInBytes() {

@@ -2,22 +2,38 @@ package io.sparkmemmap.read;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.connector.read.SupportsPushDownLimit;
+import org.apache.spark.sql.connector.read.SupportsPushDownOffset;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.connector.read.SupportsPushDownV2Filters;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Builds a scan of the columns a query needs (column pruning, down to nested struct fields): columns and fields
- * left out are never read.
+ * Builds a scan of the rows and columns a query needs, which is all that is ever mapped or read:
+ * <ul>
+ *   <li>column pruning, down to nested struct fields;
+ *   <li>predicates on {@code _row_index} (comparisons, BETWEEN, IN, and AND, OR, NOT of them) select row ranges
+ *       of each file, exactly, so Spark keeps no filter for them; a predicate that mixes in other columns may still
+ *       narrow the ranges while Spark evaluates it;
+ *   <li>LIMIT and OFFSET, once every predicate was pushed, select the first rows of the files in order.
+ * </ul>
  */
-public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns {
+public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns, SupportsPushDownV2Filters,
+    SupportsPushDownLimit, SupportsPushDownOffset {
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
+  private RowRanges rowFilter = RowRanges.all();
+  private final List<Predicate> pushedPredicates = new ArrayList<>();
+  /** Rows to leave out (OFFSET), and to keep from the start (LIMIT) or -1. */
+  private long offset;
+  private long limit = -1;
 
   NpyScanBuilder(NpyDataset dataset, StructType tableSchema, ReadOptions scanOptions) {
     this.dataset = dataset;
@@ -31,12 +47,76 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   }
 
   @Override
+  public Predicate[] pushPredicates(Predicate[] predicates) {
+    List<Predicate> postScan = new ArrayList<>();
+    for (Predicate predicate : predicates) {
+      RowRanges exact = RowIndexFilter.exact(predicate);
+      if (exact != null) {
+        rowFilter = rowFilter.and(exact);
+        pushedPredicates.add(predicate);
+        continue;
+      }
+      RowRanges superset = RowIndexFilter.superset(predicate);
+      if (!superset.isAll()) {
+        rowFilter = rowFilter.and(superset);
+        pushedPredicates.add(predicate);
+      }
+      postScan.add(predicate);
+    }
+    return postScan.toArray(new Predicate[0]);
+  }
+
+  @Override
+  public Predicate[] pushedPredicates() {
+    return pushedPredicates.toArray(new Predicate[0]);
+  }
+
+  /** Spark pushes a limit only when no filter is left for it to evaluate, so the first rows are the answer. */
+  @Override
+  public boolean pushLimit(int limit) {
+    this.limit = limit;
+    return true;
+  }
+
+  @Override
+  public boolean isPartiallyPushed() {
+    return false;
+  }
+
+  /** Spark pushes an offset after the limit it belongs to: the rows kept are those from the offset to the limit. */
+  @Override
+  public boolean pushOffset(int offset) {
+    this.offset = offset;
+    return true;
+  }
+
+  @Override
   public Scan build() {
     List<OutputColumn> outputs = new ArrayList<>();
     for (StructField field : required.fields()) {
       outputs.add(output(field));
     }
-    return new NpyScan(dataset, required, outputs, scanOptions);
+    return new NpyScan(dataset, required, outputs, scanOptions, selection(), describePushed());
+  }
+
+  private RowSelection selection() {
+    long take = limit < 0 ? -1 : Math.max(0, limit - offset);
+    return RowSelection.of(dataset.files(), rowFilter, offset, take);
+  }
+
+  /** What was pushed, for EXPLAIN: {@code  rows=[1000, 2000) pushedFilters=[...] limit=10 offset=5}. */
+  private String describePushed() {
+    StringBuilder sb = new StringBuilder();
+    if (!pushedPredicates.isEmpty()) {
+      sb.append(" rows=").append(rowFilter).append(" pushedFilters=").append(pushedPredicates);
+    }
+    if (limit >= 0) {
+      sb.append(" limit=").append(limit);
+    }
+    if (offset > 0) {
+      sb.append(" offset=").append(offset);
+    }
+    return sb.toString();
   }
 
   private OutputColumn output(StructField field) {
