@@ -18,6 +18,10 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.spark.SparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -142,13 +146,29 @@ public final class NpyDataset {
     return columns;
   }
 
+  /** The data column of that name (an exact match first, then ignoring case), or {@code null}. */
+  ArraySchema.DataColumn column(String name) {
+    for (ArraySchema.DataColumn column : columns) {
+      if (column.field().name().equals(name)) {
+        return column;
+      }
+    }
+    for (ArraySchema.DataColumn column : columns) {
+      if (column.field().name().equalsIgnoreCase(name)) {
+        return column;
+      }
+    }
+    return null;
+  }
+
   ReadOptions options() {
     return options;
   }
 
-  /** The Hadoop configuration the files were listed with, for tasks to open them with. */
-  Configuration conf() {
-    return conf;
+  /** The Hadoop configuration the files were listed with, broadcast for tasks to open them with. */
+  Broadcast<SerializableConfiguration> broadcastConf() {
+    SparkContext context = ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).sparkContext();
+    return SerializableConfiguration.broadcast(context, conf);
   }
 
   /** Fortran order changes where bytes are only when a row has more than one item. */

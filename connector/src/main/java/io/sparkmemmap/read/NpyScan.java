@@ -3,8 +3,6 @@ package io.sparkmemmap.read;
 import java.util.BitSet;
 import java.util.List;
 import java.util.OptionalLong;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -13,7 +11,6 @@ import org.apache.spark.sql.connector.read.Statistics;
 import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
 
 /**
  * A planned read: the selected rows (all, or those pushed {@code _row_index} predicates, OFFSET and LIMIT keep) in
@@ -66,25 +63,15 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   @Override
   public InputPartition[] planInputPartitions() {
     if (partitions == null) {
-      SQLConf conf = SQLConf.get();
-      long maxPartitionBytes = scanOptions.maxPartitionBytes().orElse(conf.filesMaxPartitionBytes());
-      long openCost = conf.filesOpenCostInBytes();
-      int minPartitions = conf.filesMinPartitionNum().isDefined()
-          ? (Integer) conf.filesMinPartitionNum().get()
-          : classicSession().leafNodeDefaultParallelism();
-      long maxSplitBytes = PartitionPlanner.maxSplitBytes(selection, dataset.layout(), maxPartitionBytes, openCost,
-          minPartitions);
-      partitions = PartitionPlanner.plan(selection, dataset.layout(), maxSplitBytes, openCost);
+      partitions = PartitionPlanner.plan(selection, dataset.layout(), scanOptions);
     }
     return partitions.toArray(new InputPartition[0]);
   }
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    Broadcast<SerializableConfiguration> conf =
-        SerializableConfiguration.broadcast(classicSession().sparkContext(), dataset.conf());
     return new NpyPartitionReaderFactory(dataset.layout(), outputs, readSchema, segmentsRead(), scanOptions
-        .batchSize(), SQLConf.get().offHeapColumnVectorEnabled(), conf);
+        .batchSize(), SQLConf.get().offHeapColumnVectorEnabled(), dataset.broadcastConf());
   }
 
   /** The segments the selected columns need: none when only metadata columns (or no columns) are read. */
@@ -119,9 +106,5 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   @Override
   public CustomMetric[] supportedCustomMetrics() {
     return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric()};
-  }
-
-  private static org.apache.spark.sql.classic.SparkSession classicSession() {
-    return (org.apache.spark.sql.classic.SparkSession) SparkSession.active();
   }
 }

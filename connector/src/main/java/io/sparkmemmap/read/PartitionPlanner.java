@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.BlockLocation;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.internal.SQLConf;
 
 /**
  * Splits arrays into row ranges of about {@code maxSplitBytes} and packs them into partitions the way Spark packs
@@ -16,6 +18,21 @@ final class PartitionPlanner {
   private static final int MAX_PREFERRED_HOSTS = 3;
 
   private PartitionPlanner() {}
+
+  /**
+   * The partitions of the selected rows under the session's file-source settings ({@code maxPartitionBytes} of the
+   * read options first, then {@code spark.sql.files.*}), as Spark plans file splits.
+   */
+  static List<NpyInputPartition> plan(RowSelection selection, RowLayout layout, ReadOptions options) {
+    SQLConf conf = SQLConf.get();
+    long maxPartitionBytes = options.maxPartitionBytes().orElse(conf.filesMaxPartitionBytes());
+    long openCost = conf.filesOpenCostInBytes();
+    int minPartitions = conf.filesMinPartitionNum().isDefined()
+        ? (Integer) conf.filesMinPartitionNum().get()
+        : ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).leafNodeDefaultParallelism();
+    long maxSplitBytes = maxSplitBytes(selection, layout, maxPartitionBytes, openCost, minPartitions);
+    return plan(selection, layout, maxSplitBytes, openCost);
+  }
 
   /** Spark's split size: {@code min(maxPartitionBytes, max(openCost, selectedBytes / minPartitions))}. */
   static long maxSplitBytes(RowSelection selection, RowLayout layout, long maxPartitionBytes, long openCostInBytes,
