@@ -6,7 +6,8 @@ import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
-import org.apache.spark.sql.connector.read.Scan;
+import org.apache.spark.sql.connector.read.Statistics;
+import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
@@ -15,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
  * ({@code count(*)}, {@code min(_row_index)}, ...) the answer is computed at planning and no file is opened again;
  * otherwise each partition of the selected rows computes its partial aggregates, which Spark combines.
  */
-final class NpyAggregateScan implements Scan, Batch {
+final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final AggregatePlan plan;
   private final boolean complete;
@@ -111,6 +112,20 @@ final class NpyAggregateScan implements Scan, Batch {
   public PartitionReaderFactory createReaderFactory() {
     return new NpyAggregateReaderFactory(dataset.layout(), plan, SQLConf.get().ansiEnabled(),
         dataset.broadcastConf());
+  }
+
+  /** At most one row per partition, or per file and partition when grouped by file: small enough to broadcast. */
+  @Override
+  public Statistics estimateStatistics() {
+    long rows = 0;
+    for (InputPartition partition : planInputPartitions()) {
+      if (partition instanceof AggregateResultPartition result) {
+        rows += result.groups().size();
+      } else {
+        rows += plan.groupByFile() ? ((NpyInputPartition) partition).ranges().size() : 1;
+      }
+    }
+    return new ExactStatistics(rows * plan.schema().defaultSize(), rows);
   }
 
   @Override

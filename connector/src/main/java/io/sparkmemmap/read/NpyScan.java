@@ -2,7 +2,6 @@ package io.sparkmemmap.read;
 
 import java.util.BitSet;
 import java.util.List;
-import java.util.OptionalLong;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -88,19 +87,7 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   /** The rows and bytes selected: exact, so that Spark can broadcast a small selection of a large array. */
   @Override
   public Statistics estimateStatistics() {
-    long sizeInBytes = selection.dataBytes(dataset.layout());
-    long numRows = selection.rowCount();
-    return new Statistics() {
-      @Override
-      public OptionalLong sizeInBytes() {
-        return OptionalLong.of(sizeInBytes);
-      }
-
-      @Override
-      public OptionalLong numRows() {
-        return OptionalLong.of(numRows);
-      }
-    };
+    return new ExactStatistics(selection.dataBytes(dataset.layout()), selection.rowCount());
   }
 
   @Override

@@ -174,12 +174,16 @@ class RowIndexPushdownTest {
   }
 
   @Test
-  void explainShowsWhatWasPushed() {
+  void explainAndStatisticsShowWhatWasPushed() {
     Dataset<Row> df = spark().sql("SELECT value FROM v WHERE _row_index BETWEEN 1000 AND 1999 LIMIT 10");
     String explain = df.queryExecution().explainString(org.apache.spark.sql.execution.SimpleMode$.MODULE$);
     assertTrue(explain.contains("rows=[1000, 2000)"), explain);
     assertTrue(explain.contains("_row_index >= 1000"), explain);
     assertTrue(explain.contains("limit=10"), explain);
+    var stats = spark().sql("SELECT value FROM v WHERE _row_index BETWEEN 1000 AND 2499").queryExecution()
+        .optimizedPlan().stats();
+    assertEquals(1500, stats.rowCount().get().longValue(), "the selection's rows, for broadcast decisions");
+    assertEquals(1500 * 8L, stats.sizeInBytes().longValue());
   }
 
   /**
