@@ -67,6 +67,9 @@ class AggregatePushdownTest {
         "os.mkdir(d + 'parts')",
         "for i, m in enumerate([1000, 0, 1, 2345]):",
         "    np.save(d + 'parts/p%d.npy' % i, a['f4'][:m].copy())",
+        "m = np.asfortranarray(rng.standard_normal((4000, 6)))",
+        "m[5, 2] = np.nan",
+        "np.save(d + 'fortran.npy', m)",
         "big = np.array([2**62, 2**62, 2**62, -5], '<i8')",
         "np.save(d + 'overflow.npy', big)",
         "os.mkdir(d + 'many')",
@@ -186,6 +189,14 @@ class AggregatePushdownTest {
     assertTrue(description(df).contains("partial"), description(df));
     long rowBytes = 89;
     assertEquals(3000 * rowBytes, PartitionedReadTest.metric(df, "bytesMapped"));
+  }
+
+  @Test
+  void fortranOrderColumnsMapOnlyTheirOwnSegments() {
+    Dataset<Row> df = compare("fortran.npy", true, new String[] {"layout", "columns"}, "min(c2)", "max(c2)",
+        "sum(c2)", "avg(c5)", "count(*)");
+    assertEquals(2 * 4000 * 8L, PartitionedReadTest.metric(df, "bytesMapped"), "two of six segments mapped");
+    compare("fortran.npy", true, new String[] {"layout", "flat"}, "min(value)", "max(value)", "sum(value)");
   }
 
   private static Dataset<Row> compare(String file, boolean pushed, String... aggregates) {
