@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -102,15 +104,37 @@ abstract class OutputFiles {
       Files.createDirectories(nio(dir));
     }
 
+    /**
+     * Deletes a tree. A task attempt still being killed may add a file while the tree is walked; once its directory
+     * is gone it cannot, so walking again until nothing is left converges.
+     */
     @Override
     void deleteRecursively(Path path) throws IOException {
       java.nio.file.Path root = nio(path);
+      for (int attempt = 1; ; attempt++) {
+        try {
+          deleteTree(root);
+          return;
+        } catch (DirectoryNotEmptyException e) {
+          if (attempt == 10) {
+            throw e;
+          }
+        }
+      }
+    }
+
+    private static void deleteTree(java.nio.file.Path root) throws IOException {
       if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
         return;
       }
       List<java.nio.file.Path> all;
       try (Stream<java.nio.file.Path> walk = Files.walk(root)) {
         all = new ArrayList<>(walk.toList());
+      } catch (UncheckedIOException e) {
+        if (e.getCause() instanceof NoSuchFileException) {
+          throw new DirectoryNotEmptyException(root.toString()); // changed under the walk: walk again
+        }
+        throw e;
       }
       all.sort(Comparator.reverseOrder());
       for (java.nio.file.Path p : all) {
