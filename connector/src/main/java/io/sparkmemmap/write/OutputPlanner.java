@@ -216,9 +216,12 @@ final class OutputPlanner {
     String where = column.isEmpty() ? "the DataFrame" : "column '" + column + "'";
     List<String> unmatched = new ArrayList<>(Arrays.stream(sparkFields).map(StructField::name).toList());
     int[] offsets = new int[target.fields().size()];
+    // SQL's INSERT INTO ... VALUES names its columns col1, col2...: with no name in common, match by position
+    boolean byPosition = sparkFields.length == offsets.length
+        && target.fields().stream().allMatch(f -> ordinalOf(sparkFields, f.name()) < 0);
     for (int i = 0; i < offsets.length; i++) {
       StructDType.Field f = target.fields().get(i);
-      int ordinal = ordinalOf(sparkFields, f.name());
+      int ordinal = byPosition ? i : ordinalOf(sparkFields, f.name());
       if (ordinal < 0) {
         throw new IllegalArgumentException("the target dtype " + NumpyDescr.toDescr(target) + " has a field '"
             + f.name() + "', but " + where + " has no such column (it has " + names(sparkFields) + ")");
