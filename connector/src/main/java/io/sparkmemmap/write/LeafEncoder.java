@@ -252,7 +252,7 @@ abstract class LeafEncoder extends ValueEncoder {
       long value;
       if (target.kind() == DTypeKind.BOOL) {
         value = switch (source) {
-          case FLOAT, DOUBLE -> real(src, ordinal) != 0.0 || Double.isNaN(real(src, ordinal)) ? 1 : 0;
+          case FLOAT, DOUBLE -> real(src, ordinal) != 0.0 ? 1 : 0; // NaN too, as numpy's bool(nan)
           case DECIMAL -> decimal(src, ordinal).signum() != 0 ? 1 : 0;
           default -> integral(src, ordinal) != 0 ? 1 : 0;
         };

@@ -96,7 +96,8 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
     encoder = job.plan().encoder(lengths);
     long dataOffset = header(0).length;
     Path file = job.localTarget()
-        ? Paths.get(URI.create(job.stagingDir())).resolve(WriteJob.ATTEMPTS).resolve(fileName())
+        ? OutputFiles.Local.nio(new org.apache.hadoop.fs.Path(URI.create(job.stagingDir())))
+            .resolve(WriteJob.ATTEMPTS).resolve(fileName())
         : Paths.get(SparkFiles.getRootDirectory()).resolve(".spark-memmap-" + job.queryId() + "-" + fileName());
     staging = StagingFile.create(file, dataOffset, encoder.rowBytes);
   }
@@ -131,8 +132,8 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
     staging.finish(header, rows);
     String file = staging.path().toUri().toString();
     if (!job.localTarget()) {
-      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(job.stagingDir(),
-          WriteJob.ATTEMPTS + "/" + fileName());
+      org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(
+          new org.apache.hadoop.fs.Path(URI.create(job.stagingDir())), WriteJob.ATTEMPTS + "/" + fileName());
       FileSystem fs = target.getFileSystem(job.hadoopConf().get());
       uploaded = target;
       fs.copyFromLocalFile(true, false, new org.apache.hadoop.fs.Path(staging.path().toUri()), target);

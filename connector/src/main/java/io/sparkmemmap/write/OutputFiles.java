@@ -81,8 +81,9 @@ abstract class OutputFiles {
   /** The local file system, through {@code java.nio}. */
   static final class Local extends OutputFiles {
 
+    /** The file a local Hadoop path names, decoded as Hadoop's own local file system decodes it. */
     static java.nio.file.Path nio(Path path) {
-      return Paths.get(path.toUri());
+      return Paths.get(path.toUri().getPath());
     }
 
     @Override

@@ -85,7 +85,7 @@ final class Publisher {
   private List<FileRange> rowsOf(List<StagedPart> parts, int rowBytes) {
     List<FileRange> ranges = new ArrayList<>();
     for (StagedPart part : parts) {
-      ranges.add(new FileRange(new Path(part.file()), part.dataOffset(), part.rows() * rowBytes));
+      ranges.add(new FileRange(part.path(), part.dataOffset(), part.rows() * rowBytes));
     }
     return ranges;
   }
@@ -158,7 +158,7 @@ final class Publisher {
       int next = nextPartNumber(files.list(target.path()));
       int width = digits(next + parts.size());
       for (int i = 0; i < parts.size(); i++) {
-        files.rename(new Path(parts.get(i).file()), new Path(target.path(), partName(next + i, width, suffix)));
+        files.rename(parts.get(i).path(), new Path(target.path(), partName(next + i, width, suffix)));
       }
       files.createEmptyFile(new Path(target.path(), SUCCESS));
       return;
@@ -167,7 +167,7 @@ final class Publisher {
     files.mkdirs(out);
     int width = digits(Math.max(parts.size(), partitions));
     for (int i = 0; i < parts.size(); i++) {
-      files.rename(new Path(parts.get(i).file()), new Path(out, partName(i, width, suffix)));
+      files.rename(parts.get(i).path(), new Path(out, partName(i, width, suffix)));
     }
     if (parts.isEmpty()) {
       // no rows: one part that still tells readers the dtype

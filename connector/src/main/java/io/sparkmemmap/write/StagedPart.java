@@ -18,6 +18,11 @@ record StagedPart(int partitionId, long taskId, String file, long rows, long dat
     return new StagedPart(partitionId, taskId, null, 0, 0, null);
   }
 
+  /** The staged file; a URI, so that no character of the path is read as escaping. */
+  org.apache.hadoop.fs.Path path() {
+    return new org.apache.hadoop.fs.Path(java.net.URI.create(file));
+  }
+
   boolean hasRows() {
     return rows > 0;
   }

@@ -28,6 +28,12 @@ class WriteSmokeTest {
     assertEquals(SparkValues.canonical(List.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L)), d.get("values"));
     NumpyChecks.assertNoStaging(parts);
 
+    Path odd = dir.resolve("with space é");
+    df.write().format("npy").save(odd.resolve("parts").toString());
+    assertEquals(d.get("values"), NumpyChecks.directory(odd.resolve("parts")).get("values"));
+    df.write().format("npy").option("singleFile", "true").save(odd.resolve("one.npy").toString());
+    assertEquals(d.get("values"), NumpyChecks.singleFile(odd.resolve("one.npy")).get("values"));
+
     Path single = dir.resolve("one.npy");
     df.write().format("npy").option("singleFile", "true").save(single.toString());
     Map<String, Object> s = NumpyChecks.singleFile(single);
