@@ -1,6 +1,7 @@
 package io.sparkmemmap;
 
 import io.sparkmemmap.catalog.NpyCatalog;
+import io.sparkmemmap.catalog.NpyTable;
 import io.sparkmemmap.catalog.PathIdentifier;
 import java.util.Map;
 import org.apache.spark.sql.connector.catalog.Identifier;
@@ -12,13 +13,18 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /**
- * What the {@code npy} and {@code memmap} sources share. Loads and saves go through {@link NpyCatalog}
- * ({@link SupportsCatalogOptions}), which gives writes every save mode.
+ * What the {@code npy} and {@code memmap} sources share: tables over paths, read with the format's rules.
  *
- * <p>Interim until the read path is merged: tables here only write.
+ * <p>{@code spark.read.load(path)} and {@code df.write.save(path)} go through {@link NpyCatalog}
+ * ({@link SupportsCatalogOptions}): that is what gives writes every save mode, {@code errorifexists} and
+ * {@code ignore} included, which Spark offers a plain {@code TableProvider} only for append and overwrite. Spark
+ * refuses a user-specified schema on such sources ({@code spark.read.schema(...)}); a table created with columns
+ * ({@code CREATE TABLE t (...) USING npy LOCATION ...}) still gets one through {@link #getTable}.
  */
 abstract class ArrayDataSource implements SupportsCatalogOptions, DataSourceRegister {
   private final ArrayFormat format;
+  /** The table {@link #inferSchema} resolved, reused by {@link #getTable} so headers are read once per load. */
+  private NpyTable inferred;
 
   ArrayDataSource(ArrayFormat format) {
     this.format = format;
@@ -31,12 +37,16 @@ abstract class ArrayDataSource implements SupportsCatalogOptions, DataSourceRegi
 
   @Override
   public StructType inferSchema(CaseInsensitiveStringMap options) {
-    return new StructType();
+    inferred = new NpyTable(format, null, options.asCaseSensitiveMap());
+    return inferred.schema();
   }
 
   @Override
   public Table getTable(StructType schema, Transform[] partitioning, Map<String, String> properties) {
-    throw new UnsupportedOperationException("interim: tables come from " + NpyCatalog.class.getSimpleName());
+    if (inferred != null && inferred.schema().equals(schema)) {
+      return inferred;
+    }
+    return new NpyTable(format, schema, properties);
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.sparkmemmap.catalog;
 
 import io.sparkmemmap.ArrayFormat;
+import io.sparkmemmap.read.FileListing;
 import io.sparkmemmap.write.NpyWriteBuilder;
 import io.sparkmemmap.write.WriteMode;
 import java.io.IOException;
@@ -8,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -22,6 +24,7 @@ import org.apache.spark.sql.connector.catalog.Table;
 import org.apache.spark.sql.connector.catalog.TableCatalog;
 import org.apache.spark.sql.connector.catalog.TableChange;
 import org.apache.spark.sql.connector.catalog.TableInfo;
+import org.apache.spark.sql.connector.catalog.TableWritePrivilege;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
@@ -43,6 +46,9 @@ public class NpyCatalog implements StagingTableCatalog {
   /** Catalog option naming the format of its tables when the catalog's name does not. */
   static final String FORMAT_OPTION = "format";
   private static final String PROVIDER_PROPERTY = "provider";
+
+  private static final Set<String> DATAFRAME_WRITERS = Set.of("org.apache.spark.sql.classic.DataFrameWriter",
+      "org.apache.spark.sql.classic.DataFrameWriterV2");
 
   private String name;
   private ArrayFormat format;
@@ -93,17 +99,41 @@ public class NpyCatalog implements StagingTableCatalog {
     return new Identifier[0]; // paths are not enumerable
   }
 
+  /**
+   * The table at a path. A read gets its headers read now, so that a bad path fails at {@code load()} as with other
+   * sources. A write never reads its target's schema: appending or overwriting works on a path that holds nothing
+   * yet, a foreign directory, or a memmap file whose read options the write does not have.
+   */
   @Override
   public Table loadTable(Identifier ident) throws NoSuchTableException {
-    String path = pathOf(ident);
-    Map<String, String> options = tableOptions(ident);
-    return load(path, options);
+    return isDataFrameWrite() ? writeTarget(ident) : readTable(ident);
   }
 
-  /** The table at a path. Until the read path is merged every table here is a write target. */
-  private Table load(String path, Map<String, String> options) {
-    return new PathTargetTable(format, path, options, new StructType(), WriteMode.APPEND,
-        new UnsupportedOperationException("reading " + path + " needs the read path"));
+  /** SQL writes ({@code INSERT INTO npy.`/path`}) load their target with the privileges they need. */
+  @Override
+  public Table loadTable(Identifier ident, Set<TableWritePrivilege> writePrivileges) throws NoSuchTableException {
+    return writePrivileges.isEmpty() ? readTable(ident) : writeTarget(ident);
+  }
+
+  private Table readTable(Identifier ident) throws NoSuchTableException {
+    pathOf(ident);
+    NpyTable table = new NpyTable(format, null, tableOptions(ident));
+    table.schema();
+    return table;
+  }
+
+  private Table writeTarget(Identifier ident) throws NoSuchTableException {
+    return new PathTargetTable(format, pathOf(ident), tableOptions(ident), new StructType(), WriteMode.APPEND);
+  }
+
+  /**
+   * Whether {@code DataFrameWriter.save} (in modes append and overwrite) is loading the table: Spark 4.2 calls the
+   * plain {@link #loadTable(Identifier)} from there as from a read, and only the caller tells a write, which must
+   * not depend on what its target holds, from a read, which must fail early on a bad path.
+   */
+  private static boolean isDataFrameWrite() {
+    return StackWalker.getInstance().walk(frames -> frames.limit(64)
+        .anyMatch(frame -> DATAFRAME_WRITERS.contains(frame.getClassName())));
   }
 
   @Override
@@ -111,7 +141,7 @@ public class NpyCatalog implements StagingTableCatalog {
     try {
       Path path = new Path(pathOf(ident));
       FileSystem fs = path.getFileSystem(hadoopConf());
-      if (isGlob(path.toString())) {
+      if (FileListing.isGlob(path.toString())) {
         FileStatus[] matches = fs.globStatus(path);
         return matches != null && matches.length > 0;
       }
@@ -161,7 +191,7 @@ public class NpyCatalog implements StagingTableCatalog {
   }
 
   private StagedTable staged(Identifier ident, TableInfo info, WriteMode mode) {
-    return new PathTargetTable(format, ident.name(), tableOptions(ident), info.schema(), mode, null);
+    return new PathTargetTable(format, ident.name(), tableOptions(ident), info.schema(), mode);
   }
 
   private void checkCreatable(Identifier ident, TableInfo info) {
@@ -256,10 +286,6 @@ public class NpyCatalog implements StagingTableCatalog {
       options.put("path", ident.name());
     }
     return options;
-  }
-
-  private static boolean isGlob(String path) {
-    return path.chars().anyMatch(c -> c == '*' || c == '?' || c == '[' || c == '{');
   }
 
   private static Configuration hadoopConf() {

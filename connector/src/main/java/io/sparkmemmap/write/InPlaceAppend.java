@@ -112,13 +112,13 @@ final class InPlaceAppend implements Closeable {
   }
 
   /** Step 1: the new rows after the old data, forced to disk; the header still describes the old array. */
-  void appendData(List<FileRange> rows) throws IOException {
+  void appendData(List<ByteRange> rows) throws IOException {
     long end = dataEnd + OutputFiles.totalLength(rows);
     if (end > dataEnd) {
       OutputFiles.Local.writeFully(channel, ByteBuffer.allocate(1), end - 1);
     }
     long at = dataEnd;
-    for (FileRange range : rows) {
+    for (ByteRange range : rows) {
       at += OutputFiles.Local.copy(range, channel, at);
     }
     if (channel.size() > end) {

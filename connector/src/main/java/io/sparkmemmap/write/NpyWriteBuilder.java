@@ -2,10 +2,15 @@ package io.sparkmemmap.write;
 
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.format.NpyHeader;
+import io.sparkmemmap.read.FileListing;
 import io.sparkmemmap.write.OutputFiles.PathState;
+import java.io.BufferedInputStream;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -93,7 +98,7 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate {
             + "parts to it without singleFile, or write the single file elsewhere");
       }
       boolean singleFile = writeOptions.singleFile() || (appending && state == PathState.FILE);
-      Optional<ExistingArray> existing = appending ? existing(files, target, state) : Optional.empty();
+      Optional<ExistingArray> existing = appending ? existing(target, conf) : Optional.empty();
       OutputPlan plan = OutputPlanner.plan(schema, writeOptions, existing);
       Path staging = new Path(target.getParent(), "." + target.getName() + ".spark-memmap-" + queryId);
       WriteJob job = new WriteJob(format, plan, queryId, staging.toUri().toString(), files.isLocal(),
@@ -105,21 +110,21 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate {
   }
 
   /** The array at the target that an append must match: the file, or the first part of the directory. */
-  private Optional<ExistingArray> existing(OutputFiles files, Path target, PathState state) throws IOException {
+  private Optional<ExistingArray> existing(Path target, Configuration conf) throws IOException {
     if (format != ArrayFormat.NPY) {
       return Optional.empty(); // headerless: nothing says what the bytes are
     }
-    Path file = target;
-    if (state == PathState.DIRECTORY) {
-      Optional<String> first = files.list(target).stream()
-          .filter(name -> name.endsWith(format.fileSuffix()) && !name.startsWith(".") && !name.startsWith("_"))
-          .findFirst();
-      if (first.isEmpty()) {
-        return Optional.empty();
-      }
-      file = new Path(target, first.get());
+    List<FileListing.Listed> listed;
+    try {
+      listed = FileListing.list(List.of(target.toString()), format.fileSuffix(), conf);
+    } catch (FileNotFoundException e) {
+      return Optional.empty(); // an empty directory
     }
-    NpyHeader header = files.readHeader(file);
+    Path file = listed.get(0).status().getPath();
+    NpyHeader header;
+    try (InputStream in = new BufferedInputStream(listed.get(0).fs().open(file))) {
+      header = NpyHeader.read(in, file.toString());
+    }
     InPlaceAppend.checkGrowable(header, file.toString());
     return Optional.of(new ExistingArray(header.dtype(), header.shape().trailing(), file.toString()));
   }

@@ -62,7 +62,7 @@ abstract class OutputFiles {
   abstract void createEmptyFile(Path path) throws IOException;
 
   /** Writes a new file: {@code header}, then each range in order; forced to stable storage before returning. */
-  abstract void assemble(Path dst, byte[] header, List<FileRange> ranges) throws IOException;
+  abstract void assemble(Path dst, byte[] header, List<ByteRange> ranges) throws IOException;
 
   abstract NpyHeader readHeader(Path file) throws IOException;
 
@@ -74,8 +74,8 @@ abstract class OutputFiles {
     DIRECTORY
   }
 
-  static long totalLength(List<FileRange> ranges) {
-    return ranges.stream().mapToLong(FileRange::length).sum();
+  static long totalLength(List<ByteRange> ranges) {
+    return ranges.stream().mapToLong(ByteRange::length).sum();
   }
 
   /** The local file system, through {@code java.nio}. */
@@ -189,7 +189,7 @@ abstract class OutputFiles {
     }
 
     @Override
-    void assemble(Path dst, byte[] header, List<FileRange> ranges) throws IOException {
+    void assemble(Path dst, byte[] header, List<ByteRange> ranges) throws IOException {
       long total = header.length + totalLength(ranges);
       try (FileChannel out = FileChannel.open(nio(dst), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         if (total > 0) {
@@ -198,7 +198,7 @@ abstract class OutputFiles {
         }
         writeFully(out, ByteBuffer.wrap(header), 0);
         long at = header.length;
-        for (FileRange range : ranges) {
+        for (ByteRange range : ranges) {
           at += copy(range, out, at);
         }
         out.force(true);
@@ -206,7 +206,7 @@ abstract class OutputFiles {
     }
 
     /** Copies a range into {@code out} at {@code at}, inside the kernel; returns the bytes copied. */
-    static long copy(FileRange range, FileChannel out, long at) throws IOException {
+    static long copy(ByteRange range, FileChannel out, long at) throws IOException {
       try (FileChannel in = FileChannel.open(nio(range.file()), StandardOpenOption.READ)) {
         if (in.size() < range.offset() + range.length()) {
           throw new IOException(range.file() + " holds " + in.size() + " bytes, fewer than the "
@@ -316,18 +316,18 @@ abstract class OutputFiles {
     }
 
     @Override
-    void assemble(Path dst, byte[] header, List<FileRange> ranges) throws IOException {
+    void assemble(Path dst, byte[] header, List<ByteRange> ranges) throws IOException {
       byte[] buffer = new byte[COPY_BUFFER];
       try (FSDataOutputStream out = fs.create(dst, false)) {
         out.write(header);
-        for (FileRange range : ranges) {
+        for (ByteRange range : ranges) {
           copy(range, out, buffer);
         }
         out.hsync();
       }
     }
 
-    private void copy(FileRange range, OutputStream out, byte[] buffer) throws IOException {
+    private void copy(ByteRange range, OutputStream out, byte[] buffer) throws IOException {
       try (FSDataInputStream in = range.file().getFileSystem(conf).open(range.file())) {
         in.seek(range.offset());
         long left = range.length();

@@ -7,6 +7,7 @@ import io.sparkmemmap.format.NumpyDescr;
 import io.sparkmemmap.format.ScalarDType;
 import io.sparkmemmap.format.Shape;
 import io.sparkmemmap.format.StructDType;
+import io.sparkmemmap.read.ReadOptions.Layout;
 import io.sparkmemmap.schema.NumpySparkTypes;
 import io.sparkmemmap.write.OutputPlan.ArrayNode;
 import io.sparkmemmap.write.OutputPlan.LeafNode;
@@ -104,7 +105,7 @@ final class OutputPlanner {
 
   /** Whether scalar columns go side by side: asked for, or what the 2-D array appended to needs. */
   private boolean useColumnsLayout(StructField[] fields, DType target, Shape rowShape) {
-    if (options.layout() == WriteOptions.Layout.COLUMNS) {
+    if (options.layout() == Layout.COLUMNS) {
       return true;
     }
     return rowShape != null && rowShape.rank() == 1 && target instanceof ScalarDType && fields.length > 1

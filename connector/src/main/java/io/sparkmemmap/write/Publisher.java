@@ -82,10 +82,10 @@ final class Publisher {
     return agreed != null ? agreed : OutputPlan.withUnknownAsZero(job.plan().initialLengths());
   }
 
-  private List<FileRange> rowsOf(List<StagedPart> parts, int rowBytes) {
-    List<FileRange> ranges = new ArrayList<>();
+  private List<ByteRange> rowsOf(List<StagedPart> parts, int rowBytes) {
+    List<ByteRange> ranges = new ArrayList<>();
     for (StagedPart part : parts) {
-      ranges.add(new FileRange(part.path(), part.dataOffset(), part.rows() * rowBytes));
+      ranges.add(new ByteRange(part.path(), part.dataOffset(), part.rows() * rowBytes));
     }
     return ranges;
   }
@@ -108,7 +108,7 @@ final class Publisher {
     Shape rowShape = job.plan().rowShape(lengths);
     int rowBytes = job.plan().rowBytes(lengths);
     long rows = parts.stream().mapToLong(StagedPart::rows).sum();
-    List<FileRange> ranges = rowsOf(parts, rowBytes);
+    List<ByteRange> ranges = rowsOf(parts, rowBytes);
     PathState state = files.state(target.path());
     if (target.mode() == WriteMode.APPEND && state == PathState.FILE) {
       appendToFile(dtype, rowShape, rows, ranges);
@@ -119,7 +119,7 @@ final class Publisher {
     publishReplacing(assembled, state);
   }
 
-  private void appendToFile(DType dtype, Shape rowShape, long rows, List<FileRange> ranges) throws IOException {
+  private void appendToFile(DType dtype, Shape rowShape, long rows, List<ByteRange> ranges) throws IOException {
     Path file = target.path();
     if (files.isLocal()) {
       Optional<InPlaceAppend> inPlace = InPlaceAppend.open(file, job.hasHeader(), dtype, rowShape, rows);
@@ -132,15 +132,15 @@ final class Publisher {
       }
     }
     // the whole array again, old rows then new, published by one rename over the old file
-    List<FileRange> all = new ArrayList<>();
+    List<ByteRange> all = new ArrayList<>();
     byte[] header;
     if (job.hasHeader()) {
       NpyHeader old = files.readHeader(file);
       InPlaceAppend.checkAppendable(old, dtype, rowShape, file.toString());
-      all.add(new FileRange(file, old.dataOffset(), old.dataLength()));
+      all.add(new ByteRange(file, old.dataOffset(), old.dataLength()));
       header = NpyHeader.encode(dtype, false, InPlaceAppend.grownShape(old.shape(), rows));
     } else {
-      all.add(new FileRange(file, 0, files.length(file)));
+      all.add(new ByteRange(file, 0, files.length(file)));
       header = new byte[0];
     }
     all.addAll(ranges);

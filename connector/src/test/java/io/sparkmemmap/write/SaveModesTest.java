@@ -257,8 +257,21 @@ class SaveModesTest {
     longs(0, 1).write().format("npy").mode("append").option("singleFile", "true").save(target.toString());
     spark.sql("INSERT INTO " + name + " SELECT id FROM range(1, 5)");
     assertEquals(canonicalRange(0, 5), NumpyChecks.singleFile(target).get("values"));
+    assertEquals(10L, spark.sql("SELECT sum(value) FROM " + name).first().getLong(0));
     spark.sql("INSERT OVERWRITE " + name + " SELECT id FROM range(10, 12)");
     assertEquals(canonicalRange(10, 12), NumpyChecks.directory(target).get("values"));
+    assertEquals(2L, spark.sql("SELECT * FROM " + name).count());
+
+    // memmap tables take their read options from the catalog's configuration
+    Path raw = dir.resolve("sql.dat");
+    spark.range(0, 5).selectExpr("cast(id as int) as v").write().format("memmap").option("singleFile", "true")
+        .save(raw.toString());
+    spark.conf().set("spark.sql.catalog.memmap.dtype", "<i4");
+    try {
+      assertEquals(10L, spark.sql("SELECT sum(value) FROM memmap.`" + raw + "`").first().getLong(0));
+    } finally {
+      spark.conf().unset("spark.sql.catalog.memmap.dtype");
+    }
 
     Path created = dir.resolve("created");
     spark.sql("CREATE TABLE npy.`" + created + "` (x DOUBLE, y INT)");
@@ -272,6 +285,7 @@ class SaveModesTest {
     spark.sql("CREATE TABLE npy.`" + ctas + "` AS SELECT id AS value FROM range(3)");
     assertEquals(canonicalRange(0, 3), NumpyChecks.directory(ctas).get("values"));
     assertThrows(Exception.class, () -> spark.sql("CREATE TABLE npy.`" + ctas + "` AS SELECT 1 AS value"));
+    assertEquals(3L, spark.read().format("npy").load(ctas.toString()).count());
     spark.sql("DROP TABLE npy.`" + ctas + "`");
     assertFalse(Files.exists(ctas));
   }

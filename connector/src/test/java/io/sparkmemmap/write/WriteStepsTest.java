@@ -103,7 +103,7 @@ class WriteStepsTest {
     Path newRows = writeDoubles(dir.resolve("rows.bin"), 100.0, 101.0, 102.0);
     ScalarDType f8 = ScalarDType.of(DTypeKind.FLOAT, Endian.LITTLE, 8);
     org.apache.hadoop.fs.Path hadoopFile = new org.apache.hadoop.fs.Path(file.toUri());
-    List<FileRange> rows = List.of(new FileRange(new org.apache.hadoop.fs.Path(newRows.toUri()), 0, 24));
+    List<ByteRange> rows = List.of(new ByteRange(new org.apache.hadoop.fs.Path(newRows.toUri()), 0, 24));
 
     try (InPlaceAppend append = InPlaceAppend.open(hadoopFile, true, f8, Shape.scalar(), 3).orElseThrow()) {
       append.appendData(rows); // ... and the process dies before commitHeader()
@@ -118,7 +118,7 @@ class WriteStepsTest {
     // the next append writes over the orphaned bytes, and the array grows by exactly its own rows
     Path more = writeDoubles(dir.resolve("more.bin"), 7.0);
     try (InPlaceAppend append = InPlaceAppend.open(hadoopFile, true, f8, Shape.scalar(), 1).orElseThrow()) {
-      append.appendData(List.of(new FileRange(new org.apache.hadoop.fs.Path(more.toUri()), 0, 8)));
+      append.appendData(List.of(new ByteRange(new org.apache.hadoop.fs.Path(more.toUri()), 0, 8)));
       append.commitHeader();
     }
     assertEquals(SparkValues.parseJson("[0.0, 1.5, 3.0, 4.5, 6.0, 7.0]"), NumpyChecks.singleFile(file).get("values"));
