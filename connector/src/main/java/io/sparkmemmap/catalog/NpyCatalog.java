@@ -90,10 +90,6 @@ public class NpyCatalog implements StagingTableCatalog {
     return name;
   }
 
-  ArrayFormat format() {
-    return format;
-  }
-
   @Override
   public Identifier[] listTables(String[] namespace) {
     return new Identifier[0]; // paths are not enumerable

@@ -46,6 +46,7 @@ final class PathTargetTable implements StagedTable, SupportsWrite {
   }
 
   @Override
+  @SuppressWarnings("deprecation") // Spark 4 still builds columns() from schema(), as its own file tables do
   public StructType schema() {
     return schema;
   }
