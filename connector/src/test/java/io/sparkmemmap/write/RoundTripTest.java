@@ -36,8 +36,7 @@ class RoundTripTest {
       "S5", "U4", "V3");
 
   /** 1-D arrays of one simple dtype: a single column {@code value}. */
-  private static final List<String> ONE_D = List.of("<f2", ">M8[ns]", "<U4", "|S5", ">c8", "<u8", "|b1", ">m8[Y]",
-      "|V3", "<M8[3D]");
+  private static final List<String> ONE_D = List.of("<f2", ">M8[ns]", "<U4", "|S5", "<u8", ">m8[Y]");
 
   /** Arrays that are not one scalar per row: N-D, structured, nested, and 2-D read one column per axis-1 index. */
   private static final Map<String, String> SHAPED = Map.of(
