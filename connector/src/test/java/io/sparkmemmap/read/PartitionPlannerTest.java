@@ -32,8 +32,8 @@ class PartitionPlannerTest {
     List<NpyInputPartition> partitions = PartitionPlanner.plan(files, ROWS_OF_100_BYTES, RowSelection.ALL, 3500,
         1000);
     assertEquals(2, partitions.size(), "each file counts 1000 bytes of data and 1000 of open cost");
-    assertEquals(List.of("a", "b"), partitions.get(0).ranges().stream().map(r -> r.file().uri()).toList());
-    assertEquals(List.of("c", "d"), partitions.get(1).ranges().stream().map(r -> r.file().uri()).toList());
+    assertEquals(List.of("a", "b"), partitions.get(0).ranges().stream().map(r -> r.file().path()).toList());
+    assertEquals(List.of("c", "d"), partitions.get(1).ranges().stream().map(r -> r.file().path()).toList());
   }
 
   @Test
@@ -63,6 +63,6 @@ class PartitionPlannerTest {
   }
 
   private static ArrayFile file(String uri, long rows, BlockLocation[] blocks) {
-    return new ArrayFile(uri, null, 128 + rows * 100, 128, rows * 100, false, rows, "(" + rows + ", 25)", blocks);
+    return new ArrayFile(uri, uri, null, 128 + rows * 100, 128, rows * 100, false, rows, "(" + rows + ", 25)", blocks);
   }
 }
