@@ -9,7 +9,9 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * The files a read covers, through Hadoop's {@link FileSystem} (local paths, {@code file:}, {@code hdfs:} and any
@@ -22,6 +24,12 @@ public final class FileListing {
 
   /** A listed file and the file system it lives on. */
   public record Listed(FileSystem fs, FileStatus status) {
+    /** The qualified path, which errors name and tasks open the file by. */
+    String path() {
+      return status.getPath().toString();
+    }
+
+    /** The URI, as the {@code _file} column gives it. */
     String uri() {
       return status.getPath().toUri().toString();
     }
@@ -58,7 +66,9 @@ public final class FileListing {
       for (FileStatus match : matches) {
         if (match.isDirectory()) {
           List<FileStatus> inside = new ArrayList<>();
-          for (FileStatus child : fs.listStatus(match.getPath())) {
+          RemoteIterator<LocatedFileStatus> children = fs.listLocatedStatus(match.getPath()); // blocks included
+          while (children.hasNext()) {
+            FileStatus child = children.next();
             String name = child.getPath().getName();
             if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")) {
               inside.add(child);

@@ -23,13 +23,16 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final StructType readSchema;
   private final List<OutputColumn> outputs;
+  private final RowSelection selection;
   private final ReadOptions scanOptions;
   private List<NpyInputPartition> partitions;
 
-  NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions) {
+  NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, RowSelection selection,
+      ReadOptions scanOptions) {
     this.dataset = dataset;
     this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
+    this.selection = selection;
     this.scanOptions = scanOptions;
   }
 
@@ -45,7 +48,8 @@ final class NpyScan implements SupportsReportStatistics, Batch {
     return "NpyScan " + dataset.options().format().shortName() + " [" + (files.size() == 1 ? first
         : files.size() + " arrays, first " + first) + "] dtype=" + ArraySchema.descr(dataset.dtype()) + " layout="
         + dataset.options().layout().name().toLowerCase(java.util.Locale.ROOT)
-        + (dataset.layout().fortran() ? " order=F" : "") + " columns=" + String.join(",", readSchema.fieldNames());
+        + (dataset.layout().fortran() ? " order=F" : "") + " columns=" + String.join(",", readSchema.fieldNames())
+        + (selection.isAll() ? "" : " rows=" + selection);
   }
 
   @Override
@@ -67,9 +71,9 @@ final class NpyScan implements SupportsReportStatistics, Batch {
       int minPartitions = conf.filesMinPartitionNum().isDefined()
           ? (Integer) conf.filesMinPartitionNum().get()
           : classicSession().leafNodeDefaultParallelism();
-      long maxSplitBytes = PartitionPlanner.maxSplitBytes(dataset.files(), maxPartitionBytes, openCost,
-          minPartitions);
-      partitions = PartitionPlanner.plan(dataset.files(), dataset.layout(), maxSplitBytes, openCost);
+      long maxSplitBytes = PartitionPlanner.maxSplitBytes(dataset.files(), dataset.layout(), selection,
+          maxPartitionBytes, openCost, minPartitions);
+      partitions = PartitionPlanner.plan(dataset.files(), dataset.layout(), selection, maxSplitBytes, openCost);
     }
     return partitions.toArray(new InputPartition[0]);
   }
@@ -95,13 +99,11 @@ final class NpyScan implements SupportsReportStatistics, Batch {
 
   @Override
   public Statistics estimateStatistics() {
-    long bytes = 0;
     long rows = 0;
     for (ArrayFile file : dataset.files()) {
-      bytes += file.dataLength();
-      rows += file.rows();
+      rows += selection.count(file.rows());
     }
-    long sizeInBytes = bytes;
+    long sizeInBytes = rows * dataset.layout().rowBytes();
     long numRows = rows;
     return new Statistics() {
       @Override

@@ -2,22 +2,28 @@ package io.sparkmemmap.read;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.connector.read.SupportsPushDownV2Filters;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Builds a scan of the columns a query needs (column pruning, down to nested struct fields): columns and fields
- * left out are never read.
+ * Builds a scan of the columns a query needs (column pruning, down to nested struct fields: columns and fields
+ * left out are never read) and of the rows its predicates on {@code _row_index} keep (rows outside are never
+ * mapped).
  */
-public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns {
+public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns,
+    SupportsPushDownV2Filters {
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
+  private RowSelection selection = RowSelection.ALL;
+  private final List<Predicate> pushed = new ArrayList<>();
 
   NpyScanBuilder(NpyDataset dataset, StructType tableSchema, ReadOptions scanOptions) {
     this.dataset = dataset;
@@ -30,13 +36,34 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     this.required = requiredSchema;
   }
 
+  /** Takes the predicates on {@code _row_index} exactly, and leaves all others to Spark. */
+  @Override
+  public Predicate[] pushPredicates(Predicate[] predicates) {
+    List<Predicate> rest = new ArrayList<>();
+    for (Predicate predicate : predicates) {
+      RowSelection rows = find(MetadataColumns.ROW_INDEX) == null ? RowIndexFilters.translate(predicate) : null;
+      if (rows == null) {
+        rest.add(predicate);
+      } else {
+        selection = selection.intersect(rows);
+        pushed.add(predicate);
+      }
+    }
+    return rest.toArray(new Predicate[0]);
+  }
+
+  @Override
+  public Predicate[] pushedPredicates() {
+    return pushed.toArray(new Predicate[0]);
+  }
+
   @Override
   public Scan build() {
     List<OutputColumn> outputs = new ArrayList<>();
     for (StructField field : required.fields()) {
       outputs.add(output(field));
     }
-    return new NpyScan(dataset, required, outputs, scanOptions);
+    return new NpyScan(dataset, required, outputs, selection, scanOptions);
   }
 
   private OutputColumn output(StructField field) {

@@ -17,18 +17,23 @@ final class PartitionPlanner {
 
   private PartitionPlanner() {}
 
-  /** Spark's split size: {@code min(maxPartitionBytes, max(openCost, totalBytes / minPartitions))}. */
-  static long maxSplitBytes(List<ArrayFile> files, long maxPartitionBytes, long openCostInBytes, int minPartitions) {
+  /**
+   * Spark's split size: {@code min(maxPartitionBytes, max(openCost, totalBytes / minPartitions))}, the total
+   * counting the selected rows' bytes and the open cost of every file.
+   */
+  static long maxSplitBytes(List<ArrayFile> files, RowLayout layout, RowSelection selection, long maxPartitionBytes,
+      long openCostInBytes, int minPartitions) {
     long total = 0;
     for (ArrayFile file : files) {
-      total += file.dataLength() + openCostInBytes;
+      total += selection.count(file.rows()) * layout.rowBytes() + openCostInBytes;
     }
     long bytesPerCore = total / Math.max(1, minPartitions);
     return Math.min(maxPartitionBytes, Math.max(openCostInBytes, bytesPerCore));
   }
 
-  static List<NpyInputPartition> plan(List<ArrayFile> files, RowLayout layout, long maxSplitBytes,
-      long openCostInBytes) {
+  /** Partitions of the selected rows of {@code files}, in order. */
+  static List<NpyInputPartition> plan(List<ArrayFile> files, RowLayout layout, RowSelection selection,
+      long maxSplitBytes, long openCostInBytes) {
     long rowBytes = layout.rowBytes();
     List<NpyInputPartition> partitions = new ArrayList<>();
     List<FileRange> current = new ArrayList<>();
@@ -39,16 +44,18 @@ final class PartitionPlanner {
         continue;
       }
       long rowsPerSplit = file.deflated() || rowBytes == 0 ? rows : Math.max(1, maxSplitBytes / rowBytes);
-      for (long from = 0; from < rows; from += rowsPerSplit) {
-        long to = Math.min(rows, from + rowsPerSplit);
-        long bytes = (to - from) * rowBytes;
-        if (!current.isEmpty() && currentBytes + bytes > maxSplitBytes) {
-          partitions.add(partition(partitions.size(), current, layout));
-          current = new ArrayList<>();
-          currentBytes = 0;
+      for (long[] interval : selection.within(rows)) {
+        for (long from = interval[0]; from < interval[1]; from += rowsPerSplit) {
+          long to = Math.min(interval[1], from + rowsPerSplit);
+          long bytes = (to - from) * rowBytes;
+          if (!current.isEmpty() && currentBytes + bytes > maxSplitBytes) {
+            partitions.add(partition(partitions.size(), current, layout));
+            current = new ArrayList<>();
+            currentBytes = 0;
+          }
+          current.add(new FileRange(file, from, to));
+          currentBytes += bytes + openCostInBytes;
         }
-        current.add(new FileRange(file, from, to));
-        currentBytes += bytes + openCostInBytes;
       }
     }
     if (!current.isEmpty()) {
