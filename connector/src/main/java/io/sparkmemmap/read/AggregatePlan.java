@@ -68,7 +68,7 @@ final class AggregatePlan implements Serializable {
   /** The plan of {@code aggregation}, or {@code null} when some part of it is not computed in the scan. */
   static AggregatePlan of(Aggregation aggregation, NpyDataset dataset) {
     Expression[] groupBy = aggregation.groupByExpressions();
-    boolean groupByFile = groupBy.length == 1 && isColumn(groupBy[0], MetadataColumns.FILE);
+    boolean groupByFile = groupBy.length == 1 && isMetadata(groupBy[0], MetadataColumns.FILE, dataset);
     if (groupBy.length > 0 && !groupByFile) {
       return null;
     }
@@ -115,12 +115,11 @@ final class AggregatePlan implements Serializable {
       if (e instanceof Literal<?> literal) {
         return literal.value() == null ? null : new Output(Function.COUNT_ROWS, -1);
       }
-      if (isColumn(e, MetadataColumns.ROW_INDEX) || isColumn(e, MetadataColumns.FILE)) {
-        return new Output(Function.COUNT_ROWS, -1);
-      }
       ArraySchema.DataColumn data = dataColumn(e, dataset);
       if (data == null) {
-        return null;
+        return isMetadata(e, MetadataColumns.ROW_INDEX, dataset) || isMetadata(e, MetadataColumns.FILE, dataset)
+            ? new Output(Function.COUNT_ROWS, -1)
+            : null;
       }
       if (!data.field().nullable()) {
         return new Output(Function.COUNT_ROWS, -1);
@@ -131,7 +130,7 @@ final class AggregatePlan implements Serializable {
     boolean isMin = function instanceof Min;
     if (isMin || function instanceof Max) {
       Expression e = isMin ? ((Min) function).column() : ((Max) function).column();
-      if (isColumn(e, MetadataColumns.ROW_INDEX)) {
+      if (isMetadata(e, MetadataColumns.ROW_INDEX, dataset)) {
         return new Output(isMin ? Function.MIN_ROW_INDEX : Function.MAX_ROW_INDEX, -1);
       }
       ArraySchema.DataColumn data = dataColumn(e, dataset);
@@ -166,8 +165,10 @@ final class AggregatePlan implements Serializable {
     return columns.size() - 1;
   }
 
-  static boolean isColumn(Expression e, String name) {
-    return e instanceof NamedReference ref && ref.fieldNames().length == 1 && ref.fieldNames()[0].equals(name);
+  /** Whether {@code e} is the metadata column {@code name}, which a data column of that name would hide. */
+  private static boolean isMetadata(Expression e, String name, NpyDataset dataset) {
+    return e instanceof NamedReference ref && ref.fieldNames().length == 1 && ref.fieldNames()[0].equals(name)
+        && dataset.column(name) == null;
   }
 
   private static ArraySchema.DataColumn dataColumn(Expression e, NpyDataset dataset) {

@@ -3,7 +3,10 @@ package io.sparkmemmap.read;
 import java.util.List;
 import org.apache.spark.sql.connector.read.InputPartition;
 
-/** The whole answer of an aggregate that the row counts of the headers give: one row per group, computed at planning. */
+/**
+ * The whole answer of an aggregate that the row counts of the headers give: one row per group, computed at
+ * planning.
+ */
 final class AggregateResultPartition implements InputPartition {
   private static final long serialVersionUID = 1L;
 

@@ -9,7 +9,9 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * The files a read covers, through Hadoop's {@link FileSystem} (local paths, {@code file:}, {@code hdfs:} and any
@@ -17,11 +19,17 @@ import org.apache.hadoop.fs.Path;
  * (hidden files, starting with {@code _} or {@code .}, left out); a glob gives its matches in name order, each
  * expanded the same way.
  */
-final class FileListing {
+public final class FileListing {
   private FileListing() {}
 
   /** A listed file and the file system it lives on. */
-  record Listed(FileSystem fs, FileStatus status) {
+  public record Listed(FileSystem fs, FileStatus status) {
+    /** The qualified path, which errors name and tasks open the file by. */
+    String path() {
+      return status.getPath().toString();
+    }
+
+    /** The URI, as the {@code _file} column gives it. */
     String uri() {
       return status.getPath().toUri().toString();
     }
@@ -32,7 +40,7 @@ final class FileListing {
    *
    * @param suffix the suffix of the files read from directories, such as {@code .npy}
    */
-  static List<Listed> list(List<String> paths, String suffix, Configuration conf) throws IOException {
+  public static List<Listed> list(List<String> paths, String suffix, Configuration conf) throws IOException {
     if (paths.isEmpty()) {
       throw new IllegalArgumentException("no path given: use load(path) or option 'path'");
     }
@@ -58,7 +66,9 @@ final class FileListing {
       for (FileStatus match : matches) {
         if (match.isDirectory()) {
           List<FileStatus> inside = new ArrayList<>();
-          for (FileStatus child : fs.listStatus(match.getPath())) {
+          RemoteIterator<LocatedFileStatus> children = fs.listLocatedStatus(match.getPath()); // blocks included
+          while (children.hasNext()) {
+            FileStatus child = children.next();
             String name = child.getPath().getName();
             if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")) {
               inside.add(child);
@@ -77,7 +87,8 @@ final class FileListing {
     return result;
   }
 
-  private static boolean isGlob(String path) {
+  /** Whether a path is a pattern Hadoop expands. */
+  public static boolean isGlob(String path) {
     for (char c : path.toCharArray()) {
       if (c == '*' || c == '?' || c == '[' || c == '{') {
         return true;

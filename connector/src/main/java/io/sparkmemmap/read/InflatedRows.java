@@ -29,8 +29,8 @@ final class InflatedRows extends RowSource {
       throws IOException {
     super(file, layout, segments, fromRow, toRow);
     this.handle = handle;
-    NpzDirectory archive = NpzDirectory.read(handle.reader(), file.uri());
-    NpzDirectory.Entry entry = archive.entry(file.entry()).orElseThrow(() -> new NpyFormatException(file.uri(),
+    NpzDirectory archive = NpzDirectory.read(handle.reader(), file.path());
+    NpzDirectory.Entry entry = archive.entry(file.entry()).orElseThrow(() -> new NpyFormatException(file.path(),
         "entry '" + file.entry() + "' is gone; the archive was rewritten after the read was planned"));
     this.content = archive.openEntry(entry);
     skip(file.dataOffset());

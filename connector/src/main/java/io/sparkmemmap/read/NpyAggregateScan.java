@@ -20,7 +20,7 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final AggregatePlan plan;
   private final boolean complete;
-  private final RowSelection selection;
+  private final SelectedRows selection;
   private final String pushed;
   private final ReadOptions scanOptions;
   private List<InputPartition> partitions;
@@ -29,7 +29,7 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
    * @param complete whether the scan returns the final answer (from the row counts) rather than partial results
    * @param pushed what else was pushed, for {@link #description()}
    */
-  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, RowSelection selection, String pushed,
+  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
     this.dataset = dataset;
     this.plan = plan;
@@ -76,7 +76,7 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
     long first = -1;
     long last = -1;
     for (int i = 0; i < files.size(); i++) {
-      RowRanges selected = selection.rows(i);
+      RowSelection selected = selection.rows(i);
       if (selected.isEmpty()) {
         continue;
       }

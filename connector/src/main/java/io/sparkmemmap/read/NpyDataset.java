@@ -13,6 +13,10 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
@@ -31,6 +35,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class NpyDataset {
   private static final byte[] ZIP_MAGIC = {'P', 'K'};
+  private static final int HEADER_READ_THREADS = 16;
 
   private final ReadOptions options;
   private final Configuration conf;
@@ -44,7 +49,7 @@ public final class NpyDataset {
   private record Described(Listed listed, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
       boolean fortran) {
     String describe() {
-      return entry == null ? listed.uri() : listed.uri() + ", entry '" + entry + "'";
+      return entry == null ? listed.path() : listed.path() + ", entry '" + entry + "'";
     }
 
     String summary() {
@@ -73,11 +78,7 @@ public final class NpyDataset {
     String suffix = options.format() == ArrayFormat.NPY && options.array() != null
         ? ".npz"
         : options.format().fileSuffix();
-    List<Described> described = new ArrayList<>();
-    for (Listed listed : FileListing.list(options.paths(), suffix, conf)) {
-      described.add(options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, options) : describeNpy(listed,
-          options, conf));
-    }
+    List<Described> described = describeAll(FileListing.list(options.paths(), suffix, conf), options, conf);
     Layout layoutOption = options.layout();
     Described first = described.get(0);
     for (Described d : described) {
@@ -105,7 +106,7 @@ public final class NpyDataset {
         rowShape);
     List<ArrayFile> files = new ArrayList<>();
     for (Described d : described) {
-      files.add(toArrayFile(d, layoutOption, layout));
+      files.add(toArrayFile(d, layoutOption));
     }
     List<ArraySchema.DataColumn> columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption,
         options.bytesAsString(), options.datetimeAsLong());
@@ -171,21 +172,64 @@ public final class NpyDataset {
     return SerializableConfiguration.broadcast(context, conf);
   }
 
+  /**
+   * Reads the headers of the files, several at a time: a directory of part files on a remote file system costs a
+   * round trip per file.
+   */
+  private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf)
+      throws IOException {
+    if (options.format() == ArrayFormat.MEMMAP) {
+      List<Described> described = new ArrayList<>();
+      for (Listed listed : files) {
+        described.add(describeMemmap(listed, options));
+      }
+      return described;
+    }
+    if (files.size() == 1) {
+      return List.of(describeNpy(files.get(0), options, conf));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(files.size(), HEADER_READ_THREADS), runnable -> {
+      Thread thread = new Thread(runnable, "npy-header-reader");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<Future<Described>> futures = new ArrayList<>();
+      for (Listed listed : files) {
+        futures.add(pool.submit(() -> describeNpy(listed, options, conf)));
+      }
+      List<Described> described = new ArrayList<>();
+      for (Future<Described> future : futures) {
+        described.add(future.get());
+      }
+      return described;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while reading headers");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
   /** Fortran order changes where bytes are only when a row has more than one item. */
   private static boolean effectiveFortran(Described d) {
     return d.fortran() && d.shape().rank() >= 2 && d.shape().trailing().elementCount() > 1;
   }
 
-  private static ArrayFile toArrayFile(Described d, Layout layout, RowLayout rowLayout) throws IOException {
+  private static ArrayFile toArrayFile(Described d, Layout layout) throws IOException {
     Shape shape = d.shape();
     long rows = layout == Layout.FLAT ? shape.elementCount() : shape.rank() == 0 ? 1 : shape.dim(0);
     long dataLength = shape.byteCount(d.dtype().itemSize());
-    if (rows > 0 && rowLayout.rowBytes() > 0 && dataLength / rowLayout.rowBytes() != rows) {
-      throw new IllegalStateException(d.describe() + ": " + rows + " rows of " + rowLayout.rowBytes()
-          + " bytes do not make " + dataLength + " bytes"); // the agreement check above rules this out
-    }
     FileStatus status = d.listed().status();
-    return new ArrayFile(d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
+    return new ArrayFile(d.listed().path(), d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
         rows, shape.toString(), blockLocations(d.listed()));
   }
 
@@ -198,7 +242,7 @@ public final class NpyDataset {
   }
 
   private static Described describeMemmap(Listed listed, ReadOptions options) throws NpyFormatException {
-    String where = listed.uri();
+    String where = listed.path();
     DType dtype = options.memmapDType();
     long offset = options.memmapOffset();
     long size = listed.status().getLen();
@@ -243,7 +287,7 @@ public final class NpyDataset {
   }
 
   private static Described describeNpy(Listed listed, ReadOptions options, Configuration conf) throws IOException {
-    try (FileHandle file = FileHandle.open(listed.uri(), conf)) {
+    try (FileHandle file = FileHandle.open(listed.path(), conf)) {
       byte[] magic = new byte[2];
       if (file.size() >= 2) {
         file.readFully(0, magic, 0, 2);
@@ -252,14 +296,14 @@ public final class NpyDataset {
         return describeNpzEntry(listed, file, options);
       }
       if (options.array() != null) {
-        throw new NpyFormatException(listed.uri(), "option array='" + options.array() + "' names an entry of an "
+        throw new NpyFormatException(listed.path(), "option array='" + options.array() + "' names an entry of an "
             + ".npz archive, but this is not a zip file");
       }
       NpyHeader header;
       try (InputStream in = file.reader().openStream(0, file.size())) {
-        header = NpyHeader.read(in, listed.uri());
+        header = NpyHeader.read(in, listed.path());
       }
-      checkLength(listed.uri(), header, file.size());
+      checkLength(listed.path(), header, file.size());
       return new Described(listed, null, header.dataOffset(), false, header.dtype(), header.shape(),
           header.fortranOrder());
     }
@@ -267,21 +311,21 @@ public final class NpyDataset {
 
   private static Described describeNpzEntry(Listed listed, FileHandle file, ReadOptions options)
       throws IOException {
-    NpzDirectory archive = NpzDirectory.read(file.reader(), listed.uri());
+    NpzDirectory archive = NpzDirectory.read(file.reader(), listed.path());
     List<NpzDirectory.Entry> arrays = archive.entries().stream()
         .filter(e -> e.name().endsWith(".npy"))
         .collect(Collectors.toList());
     String names = arrays.stream().map(NpzDirectory.Entry::arrayName).collect(Collectors.joining(", "));
     NpzDirectory.Entry entry;
     if (options.array() != null) {
-      entry = archive.entry(options.array() + ".npy").orElseThrow(() -> new NpyFormatException(listed.uri(),
+      entry = archive.entry(options.array() + ".npy").orElseThrow(() -> new NpyFormatException(listed.path(),
           "has no array '" + options.array() + "' (option array); it holds: " + names));
     } else if (arrays.size() == 1) {
       entry = arrays.get(0);
     } else if (arrays.isEmpty()) {
-      throw new NpyFormatException(listed.uri(), "the archive holds no .npy entries");
+      throw new NpyFormatException(listed.path(), "the archive holds no .npy entries");
     } else {
-      throw new NpyFormatException(listed.uri(), "the archive holds several arrays (" + names + "); choose one "
+      throw new NpyFormatException(listed.path(), "the archive holds several arrays (" + names + "); choose one "
           + "with option array, e.g. .option(\"array\", \"" + arrays.get(0).arrayName() + "\")");
     }
     String where = archive.describe(entry);

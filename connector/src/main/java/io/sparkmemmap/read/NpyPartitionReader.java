@@ -44,8 +44,13 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
     this.layout = layout;
     this.outputs = outputs;
     long batchBytes = (long) layout.stride() * segments.length;
-    this.rowsPerBatch = batchBytes == 0 ? batchSize : (int) Math.max(1, Math.min(batchSize,
-        MAX_BATCH_BYTES / batchBytes));
+    if (outputs.isEmpty()) {
+      this.rowsPerBatch = Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
+    } else if (batchBytes == 0) {
+      this.rowsPerBatch = batchSize;
+    } else {
+      this.rowsPerBatch = (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / batchBytes));
+    }
     this.vectors = new ColumnVector[outputs.size()];
     for (int i = 0; i < vectors.length; i++) {
       DataType type = schema.fields()[i].dataType();

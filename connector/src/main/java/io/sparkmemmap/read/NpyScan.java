@@ -21,7 +21,7 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   private final StructType readSchema;
   private final List<OutputColumn> outputs;
   private final ReadOptions scanOptions;
-  private final RowSelection selection;
+  private final SelectedRows selection;
   private final String pushed;
   private List<NpyInputPartition> partitions;
 
@@ -30,7 +30,7 @@ final class NpyScan implements SupportsReportStatistics, Batch {
    * @param pushed what was pushed into the scan, for {@link #description()}; empty when nothing was
    */
   NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
-      RowSelection selection, String pushed) {
+      SelectedRows selection, String pushed) {
     this.dataset = dataset;
     this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);

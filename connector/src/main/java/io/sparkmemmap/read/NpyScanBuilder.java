@@ -40,7 +40,7 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
-  private RowRanges rowFilter = RowRanges.all();
+  private RowSelection rowFilter = RowSelection.ALL;
   private final List<Predicate> pushedPredicates = new ArrayList<>();
   /** Rows to leave out (OFFSET), and to keep from the start (LIMIT) or -1. */
   private long offset;
@@ -63,19 +63,26 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     this.required = requiredSchema;
   }
 
+  /**
+   * Takes the predicates on {@code _row_index} (unless the array has a field of that name, which then hides the
+   * metadata column), and leaves all others to Spark.
+   */
   @Override
   public Predicate[] pushPredicates(Predicate[] predicates) {
+    if (dataset.column(MetadataColumns.ROW_INDEX) != null) {
+      return predicates;
+    }
     List<Predicate> postScan = new ArrayList<>();
     for (Predicate predicate : predicates) {
-      RowRanges exact = RowIndexFilter.exact(predicate);
+      RowSelection exact = RowIndexFilters.translate(predicate);
       if (exact != null) {
-        rowFilter = rowFilter.and(exact);
+        rowFilter = rowFilter.intersect(exact);
         pushedPredicates.add(predicate);
         continue;
       }
-      RowRanges superset = RowIndexFilter.superset(predicate);
+      RowSelection superset = RowIndexFilters.superset(predicate);
       if (!superset.isAll()) {
-        rowFilter = rowFilter.and(superset);
+        rowFilter = rowFilter.intersect(superset);
         pushedPredicates.add(predicate);
       }
       postScan.add(predicate);
@@ -168,9 +175,9 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     return new NpyScan(dataset, required, outputs, scanOptions, selection(), describePushed());
   }
 
-  private RowSelection selection() {
+  private SelectedRows selection() {
     long take = limit < 0 ? -1 : Math.max(0, limit - offset);
-    return RowSelection.of(dataset.files(), rowFilter, offset, take);
+    return SelectedRows.of(dataset.files(), rowFilter, offset, take);
   }
 
   /** What was pushed, for EXPLAIN: {@code  rows=[1000, 2000) pushedFilters=[...] limit=10 offset=5}. */

@@ -23,7 +23,7 @@ final class PartitionPlanner {
    * The partitions of the selected rows under the session's file-source settings ({@code maxPartitionBytes} of the
    * read options first, then {@code spark.sql.files.*}), as Spark plans file splits.
    */
-  static List<NpyInputPartition> plan(RowSelection selection, RowLayout layout, ReadOptions options) {
+  static List<NpyInputPartition> plan(SelectedRows selection, RowLayout layout, ReadOptions options) {
     SQLConf conf = SQLConf.get();
     long maxPartitionBytes = options.maxPartitionBytes().orElse(conf.filesMaxPartitionBytes());
     long openCost = conf.filesOpenCostInBytes();
@@ -35,7 +35,7 @@ final class PartitionPlanner {
   }
 
   /** Spark's split size: {@code min(maxPartitionBytes, max(openCost, selectedBytes / minPartitions))}. */
-  static long maxSplitBytes(RowSelection selection, RowLayout layout, long maxPartitionBytes, long openCostInBytes,
+  static long maxSplitBytes(SelectedRows selection, RowLayout layout, long maxPartitionBytes, long openCostInBytes,
       int minPartitions) {
     long total = 0;
     List<ArrayFile> files = selection.files();
@@ -54,14 +54,14 @@ final class PartitionPlanner {
    * partitions. A split may hold several row ranges of its file (a sparse selection) and costs
    * {@code openCostInBytes} once; files and rows keep their order.
    */
-  static List<NpyInputPartition> plan(RowSelection selection, RowLayout layout, long maxSplitBytes,
+  static List<NpyInputPartition> plan(SelectedRows selection, RowLayout layout, long maxSplitBytes,
       long openCostInBytes) {
     long rowBytes = layout.rowBytes();
     Packer packer = new Packer(layout, maxSplitBytes, openCostInBytes);
     List<ArrayFile> files = selection.files();
     for (int f = 0; f < files.size(); f++) {
       ArrayFile file = files.get(f);
-      RowRanges rows = selection.rows(f);
+      RowSelection rows = selection.rows(f);
       long rowsPerSplit = file.deflated() || rowBytes == 0 ? Long.MAX_VALUE : Math.max(1, maxSplitBytes / rowBytes);
       List<FileRange> split = new ArrayList<>();
       long splitRows = 0;

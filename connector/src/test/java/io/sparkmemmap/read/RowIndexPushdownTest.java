@@ -87,6 +87,9 @@ class RowIndexPushdownTest {
     check(spark, "_row_index >= 20000", r -> false);
     check(spark, "_row_index < 0", r -> false);
     check(spark, "_row_index > 10 AND _row_index < 5", r -> false);
+    // Spark unwraps the casts to decimal: = 3.5 is false, = 4.0 is _row_index = 4
+    Dataset<Row> decimal = spark.sql("SELECT value FROM v WHERE _row_index = 3.5 OR _row_index = 4.0");
+    assertEquals(List.of(12L), decimal.collectAsList().stream().map(r -> r.getLong(0)).toList());
   }
 
   private static void check(SparkSession spark, String where, LongPredicate expected) {

@@ -6,40 +6,41 @@ import org.apache.spark.sql.connector.expressions.NamedReference;
 import org.apache.spark.sql.connector.expressions.filter.Predicate;
 
 /**
- * The rows a predicate on {@code _row_index} keeps, as {@link RowRanges}: comparisons with integer literals (=, <=>,
- * <>, <, <=, >, >=), IN lists, IS [NOT] NULL and the constants, combined with AND, OR and NOT. {@code _row_index} is
- * never null, so NOT is exact: the complement. A null literal makes a comparison unknown rather than false, which
- * NOT would not preserve, so such predicates are left to Spark.
+ * The rows a predicate on {@code _row_index} keeps, as a {@link RowSelection}: comparisons with integer literals
+ * (=, <=>, <>, <, <=, >, >=; BETWEEN arrives as two), IN lists, IS [NOT] NULL and the constants, combined with AND,
+ * OR and NOT. {@code _row_index} is never null, so NOT is exact: the complement. A null literal makes a comparison
+ * unknown rather than false, which NOT would not preserve, so such predicates are left to Spark, as are
+ * comparisons in other types ({@code _row_index = 3.5} compares decimals).
  */
-final class RowIndexFilter {
-  private RowIndexFilter() {}
+final class RowIndexFilters {
+  private RowIndexFilters() {}
 
   /** The rows {@code predicate} keeps, or {@code null} when it does not depend on {@code _row_index} alone. */
-  static RowRanges exact(Predicate predicate) {
+  static RowSelection translate(Predicate predicate) {
     Expression[] c = predicate.children();
     switch (predicate.name()) {
       case "ALWAYS_TRUE":
-        return RowRanges.all();
+        return RowSelection.ALL;
       case "ALWAYS_FALSE":
-        return RowRanges.none();
+        return RowSelection.NONE;
       case "AND": {
-        RowRanges left = exactChild(c[0]);
-        RowRanges right = exactChild(c[1]);
-        return left == null || right == null ? null : left.and(right);
+        RowSelection left = exactChild(c[0]);
+        RowSelection right = exactChild(c[1]);
+        return left == null || right == null ? null : left.intersect(right);
       }
       case "OR": {
-        RowRanges left = exactChild(c[0]);
-        RowRanges right = exactChild(c[1]);
-        return left == null || right == null ? null : left.or(right);
+        RowSelection left = exactChild(c[0]);
+        RowSelection right = exactChild(c[1]);
+        return left == null || right == null ? null : left.union(right);
       }
       case "NOT": {
-        RowRanges inner = exactChild(c[0]);
-        return inner == null ? null : inner.not();
+        RowSelection inner = exactChild(c[0]);
+        return inner == null ? null : inner.complement();
       }
       case "IS_NULL":
-        return isRowIndex(c[0]) ? RowRanges.none() : null;
+        return isRowIndex(c[0]) ? RowSelection.NONE : null;
       case "IS_NOT_NULL":
-        return isRowIndex(c[0]) ? RowRanges.all() : null;
+        return isRowIndex(c[0]) ? RowSelection.ALL : null;
       case "IN":
         return in(c);
       case "=":
@@ -58,30 +59,30 @@ final class RowIndexFilter {
 
   /**
    * A set holding every row {@code predicate} keeps, maybe more: what planning may restrict a read to even when
-   * Spark must still evaluate the predicate. {@link RowRanges#all()} when nothing is known.
+   * Spark must still evaluate the predicate. {@link RowSelection#all()} when nothing is known.
    */
-  static RowRanges superset(Predicate predicate) {
-    RowRanges exact = exact(predicate);
+  static RowSelection superset(Predicate predicate) {
+    RowSelection exact = translate(predicate);
     if (exact != null) {
       return exact;
     }
     Expression[] c = predicate.children();
     switch (predicate.name()) {
       case "AND":
-        return supersetChild(c[0]).and(supersetChild(c[1]));
+        return supersetChild(c[0]).intersect(supersetChild(c[1]));
       case "OR":
-        return supersetChild(c[0]).or(supersetChild(c[1]));
+        return supersetChild(c[0]).union(supersetChild(c[1]));
       default:
-        return RowRanges.all();
+        return RowSelection.ALL;
     }
   }
 
-  private static RowRanges exactChild(Expression e) {
-    return e instanceof Predicate p ? exact(p) : null;
+  private static RowSelection exactChild(Expression e) {
+    return e instanceof Predicate p ? translate(p) : null;
   }
 
-  private static RowRanges supersetChild(Expression e) {
-    return e instanceof Predicate p ? superset(p) : RowRanges.all();
+  private static RowSelection supersetChild(Expression e) {
+    return e instanceof Predicate p ? superset(p) : RowSelection.ALL;
   }
 
   static boolean isRowIndex(Expression e) {
@@ -100,7 +101,7 @@ final class RowIndexFilter {
     return null;
   }
 
-  private static RowRanges in(Expression[] c) {
+  private static RowSelection in(Expression[] c) {
     if (!isRowIndex(c[0])) {
       return null;
     }
@@ -112,10 +113,10 @@ final class RowIndexFilter {
       }
       values[i - 1] = value;
     }
-    return RowRanges.points(values);
+    return RowSelection.rows(values);
   }
 
-  private static RowRanges comparison(String op, Expression left, Expression right) {
+  private static RowSelection comparison(String op, Expression left, Expression right) {
     String operator = op;
     Long value;
     if (isRowIndex(left)) {
@@ -133,18 +134,18 @@ final class RowIndexFilter {
     switch (operator) {
       case "=":
       case "<=>":
-        return RowRanges.range(v, v == Long.MAX_VALUE ? v : v + 1);
+        return RowSelection.row(v);
       case "<>":
       case "!=":
-        return RowRanges.range(v, v == Long.MAX_VALUE ? v : v + 1).not();
+        return RowSelection.row(v).complement();
       case "<":
-        return RowRanges.range(0, v);
+        return RowSelection.range(0, v);
       case "<=":
-        return v == Long.MAX_VALUE ? RowRanges.all() : RowRanges.range(0, v + 1);
+        return v == Long.MAX_VALUE ? RowSelection.ALL : RowSelection.range(0, v + 1);
       case ">":
-        return v == Long.MAX_VALUE ? RowRanges.none() : RowRanges.range(v + 1, RowRanges.END);
+        return v == Long.MAX_VALUE ? RowSelection.NONE : RowSelection.range(v + 1, RowSelection.END);
       case ">=":
-        return RowRanges.range(v, RowRanges.END);
+        return RowSelection.range(v, RowSelection.END);
       default:
         throw new IllegalStateException(operator);
     }
