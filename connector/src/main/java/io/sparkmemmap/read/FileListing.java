@@ -9,9 +9,7 @@ import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
-import org.apache.hadoop.fs.RemoteIterator;
 
 /**
  * The files a read covers, through Hadoop's {@link FileSystem} (local paths, {@code file:}, {@code hdfs:} and any
@@ -66,9 +64,7 @@ public final class FileListing {
       for (FileStatus match : matches) {
         if (match.isDirectory()) {
           List<FileStatus> inside = new ArrayList<>();
-          RemoteIterator<LocatedFileStatus> children = fs.listLocatedStatus(match.getPath()); // blocks included
-          while (children.hasNext()) {
-            FileStatus child = children.next();
+          for (FileStatus child : fs.listStatus(match.getPath())) {
             String name = child.getPath().getName();
             if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")) {
               inside.add(child);

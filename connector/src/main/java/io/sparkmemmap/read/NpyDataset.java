@@ -21,7 +21,6 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.spark.SparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
@@ -47,7 +46,7 @@ public final class NpyDataset {
 
   /** What a file's header (or the memmap options) says, before the files are checked against each other. */
   private record Described(Listed listed, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
-      boolean fortran) {
+      boolean fortran, BlockLocation[] blocks) {
     String describe() {
       return entry == null ? listed.path() : listed.path() + ", entry '" + entry + "'";
     }
@@ -173,20 +172,13 @@ public final class NpyDataset {
   }
 
   /**
-   * Reads the headers of the files, several at a time: a directory of part files on a remote file system costs a
-   * round trip per file.
+   * Reads the headers and block locations of the files, several at a time: a directory of part files on a remote
+   * file system costs round trips per file.
    */
   private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf)
       throws IOException {
-    if (options.format() == ArrayFormat.MEMMAP) {
-      List<Described> described = new ArrayList<>();
-      for (Listed listed : files) {
-        described.add(describeMemmap(listed, options));
-      }
-      return described;
-    }
     if (files.size() == 1) {
-      return List.of(describeNpy(files.get(0), options, conf));
+      return List.of(describe(files.get(0), options, conf));
     }
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(files.size(), HEADER_READ_THREADS), runnable -> {
       Thread thread = new Thread(runnable, "npy-header-reader");
@@ -196,7 +188,7 @@ public final class NpyDataset {
     try {
       List<Future<Described>> futures = new ArrayList<>();
       for (Listed listed : files) {
-        futures.add(pool.submit(() -> describeNpy(listed, options, conf)));
+        futures.add(pool.submit(() -> describe(listed, options, conf)));
       }
       List<Described> described = new ArrayList<>();
       for (Future<Described> future : futures) {
@@ -219,6 +211,13 @@ public final class NpyDataset {
     }
   }
 
+  private static Described describe(Listed listed, ReadOptions options, Configuration conf) throws IOException {
+    FileStatus status = listed.status();
+    BlockLocation[] blocks = listed.fs().getFileBlockLocations(status, 0, status.getLen());
+    return options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, blocks, options)
+        : describeNpy(listed, blocks, options, conf);
+  }
+
   /** Fortran order changes where bytes are only when a row has more than one item. */
   private static boolean effectiveFortran(Described d) {
     return d.fortran() && d.shape().rank() >= 2 && d.shape().trailing().elementCount() > 1;
@@ -230,18 +229,10 @@ public final class NpyDataset {
     long dataLength = shape.byteCount(d.dtype().itemSize());
     FileStatus status = d.listed().status();
     return new ArrayFile(d.listed().path(), d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
-        rows, shape.toString(), blockLocations(d.listed()));
+        rows, shape.toString(), d.blocks());
   }
 
-  private static BlockLocation[] blockLocations(Listed listed) throws IOException {
-    FileStatus status = listed.status();
-    if (status instanceof LocatedFileStatus located) {
-      return located.getBlockLocations();
-    }
-    return listed.fs().getFileBlockLocations(status, 0, status.getLen());
-  }
-
-  private static Described describeMemmap(Listed listed, ReadOptions options) throws NpyFormatException {
+  private static Described describeMemmap(Listed listed, BlockLocation[] blocks, ReadOptions options) throws NpyFormatException {
     String where = listed.path();
     DType dtype = options.memmapDType();
     long offset = options.memmapOffset();
@@ -283,17 +274,18 @@ public final class NpyDataset {
       throw new NpyFormatException(where, "shape " + shape + " of dtype " + ArraySchema.descr(dtype) + " needs " + needed
           + " bytes after offset " + offset + ", but the file has only " + available);
     }
-    return new Described(listed, null, offset, false, dtype, shape, options.memmapFortranOrder());
+    return new Described(listed, null, offset, false, dtype, shape, options.memmapFortranOrder(), blocks);
   }
 
-  private static Described describeNpy(Listed listed, ReadOptions options, Configuration conf) throws IOException {
+  private static Described describeNpy(Listed listed, BlockLocation[] blocks, ReadOptions options,
+      Configuration conf) throws IOException {
     try (FileHandle file = FileHandle.open(listed.path(), conf)) {
       byte[] magic = new byte[2];
       if (file.size() >= 2) {
         file.readFully(0, magic, 0, 2);
       }
       if (Arrays.equals(magic, ZIP_MAGIC)) {
-        return describeNpzEntry(listed, file, options);
+        return describeNpzEntry(listed, blocks, file, options);
       }
       if (options.array() != null) {
         throw new NpyFormatException(listed.path(), "option array='" + options.array() + "' names an entry of an "
@@ -305,11 +297,12 @@ public final class NpyDataset {
       }
       checkLength(listed.path(), header, file.size());
       return new Described(listed, null, header.dataOffset(), false, header.dtype(), header.shape(),
-          header.fortranOrder());
+          header.fortranOrder(), blocks);
     }
   }
 
-  private static Described describeNpzEntry(Listed listed, FileHandle file, ReadOptions options)
+  private static Described describeNpzEntry(Listed listed, BlockLocation[] blocks, FileHandle file,
+      ReadOptions options)
       throws IOException {
     NpzDirectory archive = NpzDirectory.read(file.reader(), listed.path());
     List<NpzDirectory.Entry> arrays = archive.entries().stream()
@@ -337,10 +330,10 @@ public final class NpyDataset {
     if (entry.isStored()) {
       long start = archive.dataOffset(entry);
       return new Described(listed, entry.name(), start + header.dataOffset(), false, header.dtype(),
-          header.shape(), header.fortranOrder());
+          header.shape(), header.fortranOrder(), blocks);
     }
     return new Described(listed, entry.name(), header.dataOffset(), true, header.dtype(), header.shape(),
-        header.fortranOrder());
+        header.fortranOrder(), blocks);
   }
 
   /** Data shorter than the header says is an error at planning, not a surprise in a task. */
