@@ -33,9 +33,10 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * sources Spark's file-source save modes (a plain {@code TableProvider} has only append and overwrite), and what
  * answers SQL on files: {@code SELECT * FROM npy.`/path`}, {@code INSERT INTO npy.`/path` ...}.
  *
- * <p>The data sources register it on first use under their own names ({@link #catalogName}); setting
- * {@code spark.sql.catalog.npy=io.sparkmemmap.catalog.NpyCatalog} makes SQL work before that. Options for the
- * tables of a catalog (a memmap's {@code dtype}) can be set as {@code spark.sql.catalog.memmap.dtype}.
+ * <p>Every session registers it under the formats' own names ({@link #catalogName}) as it starts analyzing queries
+ * ({@link NpySessionExtensions}, which Spark finds on the classpath), so SQL on paths needs no configuration; the
+ * data sources register it too, on first use. Options for the tables of a catalog (a memmap's {@code dtype}) can
+ * be set as {@code spark.sql.catalog.memmap.dtype}.
  *
  * <p>A table exists when its path does. Creating one (CREATE TABLE AS SELECT, which {@code save()} runs in modes
  * errorifexists and ignore) stages nothing: the write publishes atomically at job commit and refuses to replace
@@ -59,7 +60,11 @@ public class NpyCatalog implements StagingTableCatalog {
    * format's own name, unless the session uses that name for another catalog.
    */
   public static String catalogName(ArrayFormat format) {
-    SparkSession spark = SparkSession.active();
+    return catalogName(SparkSession.active(), format);
+  }
+
+  /** The name of the catalog serving {@code format} in {@code spark}, registered there if it is not yet. */
+  public static String catalogName(SparkSession spark, ArrayFormat format) {
     String preferred = format.shortName();
     String registered = spark.conf().get(CATALOG_PREFIX + preferred, null);
     if (registered == null || registered.equals(NpyCatalog.class.getName())) {
