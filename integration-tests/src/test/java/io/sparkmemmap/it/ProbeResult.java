@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkmemmap.it.harness.ItEnvironment;
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,11 +50,7 @@ final class ProbeResult {
   }
 
   static ProbeResult read(Path file) throws IOException {
-    Properties properties = new Properties();
-    try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      properties.load(in);
-    }
-    return new ProbeResult(properties);
+    return new ProbeResult(JobResults.read(file));
   }
 
   Set<String> executorIds() {

@@ -1,12 +1,8 @@
 package io.sparkmemmap.it.jobs;
 
 import java.io.IOException;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
@@ -39,11 +35,7 @@ public final class ExecutorProbe {
     SparkSession spark = SparkSession.builder().appName("ExecutorProbe").getOrCreate();
     try {
       Properties result = run(spark, textOutput, rows, partitions, probeClass);
-      Path partial = resultFile.resolveSibling(resultFile.getFileName() + ".partial");
-      try (Writer out = Files.newBufferedWriter(partial, StandardCharsets.UTF_8)) {
-        result.store(out, "ExecutorProbe");
-      }
-      Files.move(partial, resultFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      JobResult.write(result, resultFile, "ExecutorProbe");
     } finally {
       spark.stop();
     }
