@@ -4,7 +4,7 @@ package io.sparkmemmap.format;
  * A non-structured NumPy type such as {@code <f4}, {@code >i8}, {@code |S16}, {@code <U8} or {@code <M8[10ms]}.
  *
  * @param kind the kind character ({@code dtype.kind})
- * @param endian byte order; {@link Endian#NOT_APPLICABLE} for single-byte kinds, {@code S} and {@code V}
+ * @param endian byte order; {@link Endian#NOT_APPLICABLE} for single-byte kinds, {@code S}, {@code V} and {@code O}
  * @param itemSize bytes per element; for {@code U<n>} this is {@code 4 * n}
  * @param unit datetime/timedelta unit, {@code null} for other kinds
  * @param unitMultiplier the {@code 10} of {@code M8[10ms]}; 1 when absent or not temporal
@@ -25,14 +25,38 @@ public record ScalarDType(DTypeKind kind, Endian endian, int itemSize, DateUnit 
     if (kind == DTypeKind.UNICODE && itemSize % 4 != 0) {
       throw new IllegalArgumentException("a unicode type holds 4 bytes per character, not " + itemSize + " bytes");
     }
+    if (!kind.isFlexible() && !hasFixedSize(kind, itemSize)) {
+      throw new IllegalArgumentException("numpy has no " + itemSize + "-byte type of kind '" + kind.code() + "'");
+    }
     if (itemSize <= 1 && kind != DTypeKind.UNICODE) {
       endian = Endian.NOT_APPLICABLE;
-    } else if (kind == DTypeKind.BYTES || kind == DTypeKind.VOID) {
+    } else if (kind == DTypeKind.BYTES || kind == DTypeKind.VOID || kind == DTypeKind.OBJECT) {
       endian = Endian.NOT_APPLICABLE;
     } else if (endian == Endian.NOT_APPLICABLE) {
       // numpy reads '|' on a multi-byte number as native order
       endian = Endian.nativeOrder();
     }
+  }
+
+  /** The Python object type {@code |O}: a pointer, meaningless outside the process that wrote it. */
+  public static ScalarDType object() {
+    return new ScalarDType(DTypeKind.OBJECT, Endian.NOT_APPLICABLE, 8, null, 1);
+  }
+
+  /**
+   * Sizes numpy defines for the fixed-size kinds on the platforms it writes files on. Long double ({@code f16},
+   * {@code c32}) is left out on purpose: its bytes are an x87 80-bit value on one platform and an IEEE quad on
+   * another, so a file does not say what it holds.
+   */
+  private static boolean hasFixedSize(DTypeKind kind, int itemSize) {
+    return switch (kind) {
+      case BOOL -> itemSize == 1;
+      case INT, UINT -> itemSize == 1 || itemSize == 2 || itemSize == 4 || itemSize == 8;
+      case FLOAT -> itemSize == 2 || itemSize == 4 || itemSize == 8;
+      case COMPLEX -> itemSize == 8 || itemSize == 16;
+      case DATETIME, TIMEDELTA, OBJECT -> itemSize == 8;
+      case BYTES, UNICODE, VOID -> true;
+    };
   }
 
   /** A non-temporal scalar type. */
@@ -59,10 +83,13 @@ public record ScalarDType(DTypeKind kind, Endian endian, int itemSize, DateUnit 
     return new ScalarDType(kind, newEndian, itemSize, unit, unitMultiplier);
   }
 
-  /** The descr string numpy writes for this type, unquoted: {@code <f4}, {@code |S16}, {@code <M8[10ms]}. */
+  /** The descr numpy writes for this type, unquoted: {@code <f4}, {@code |S16}, {@code <M8[10ms]}, {@code |O}. */
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder().append(endian.symbol()).append(kind.code());
+    if (kind == DTypeKind.OBJECT) {
+      return sb.toString();
+    }
     if (kind.isTemporal()) {
       sb.append('8');
       if (unit != DateUnit.GENERIC) {

@@ -4,6 +4,7 @@ import io.sparkmemmap.format.DType;
 import io.sparkmemmap.format.DTypeKind;
 import io.sparkmemmap.format.DateUnit;
 import io.sparkmemmap.format.Endian;
+import io.sparkmemmap.format.NumpyDescr;
 import io.sparkmemmap.format.ScalarDType;
 import java.util.Optional;
 import org.apache.spark.sql.types.BooleanType;
@@ -72,13 +73,13 @@ public final class NumpySparkTypes {
           case 2:
           case 4: return DataTypes.FloatType;
           case 8: return DataTypes.DoubleType;
-          default: throw unsupported(t, "long double has no portable layout; convert it to float64 in NumPy first");
+          default: throw unsupported(t, "no float type of " + t.itemSize() + " bytes");
         }
       case COMPLEX:
         switch (t.itemSize()) {
           case 8: return complexType(DataTypes.FloatType);
           case 16: return complexType(DataTypes.DoubleType);
-          default: throw unsupported(t, "long double complex has no portable layout; convert it to complex128 first");
+          default: throw unsupported(t, "no complex type of " + t.itemSize() + " bytes");
         }
       case BYTES:
         return bytesAsString ? DataTypes.StringType : DataTypes.BinaryType;
@@ -153,9 +154,12 @@ public final class NumpySparkTypes {
     return new MetadataBuilder().withMetadata(existing).putString(DTYPE_METADATA_KEY, descr).build();
   }
 
-  /** Metadata holding only the NumPy type of a field. */
+  /**
+   * Metadata holding only the NumPy type of a field, as the {@code dtype} option takes it: {@code <f4} for a scalar,
+   * the descr list for a structured type.
+   */
   public static Metadata dtypeMetadata(DType dtype) {
-    return withDType(Metadata.empty(), dtype.toString());
+    return withDType(Metadata.empty(), dtype instanceof ScalarDType ? dtype.toString() : NumpyDescr.toDescr(dtype));
   }
 
   /** The NumPy type recorded on a field, if any. */
