@@ -1,0 +1,106 @@
+package io.sparkmemmap.catalog;
+
+import io.sparkmemmap.ArrayFormat;
+import io.sparkmemmap.read.MetadataColumns;
+import io.sparkmemmap.read.NpyDataset;
+import io.sparkmemmap.read.ReadOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.catalog.MetadataColumn;
+import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
+import org.apache.spark.sql.connector.catalog.SupportsRead;
+import org.apache.spark.sql.connector.catalog.TableCapability;
+import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+
+/**
+ * Arrays at a path (files, a directory, a glob) as a table. The files are listed and their headers read once, when
+ * the schema is first needed; a schema given by the user is reported as is and checked against the files when the
+ * table is scanned.
+ */
+public class NpyTable implements SupportsRead, SupportsMetadataColumns {
+  private final ArrayFormat format;
+  private final CaseInsensitiveStringMap options;
+  private final StructType userSchema;
+  private NpyDataset dataset;
+
+  /**
+   * @param format which source reads the files
+   * @param userSchema the schema the user gave, or {@code null} to derive it from the files
+   * @param options the read options, paths included
+   */
+  public NpyTable(ArrayFormat format, StructType userSchema, Map<String, String> options) {
+    this.format = format;
+    this.options = new CaseInsensitiveStringMap(options);
+    this.userSchema = userSchema;
+    ReadOptions.parse(format, this.options); // invalid options fail here, before any file is touched
+  }
+
+  @Override
+  public String name() {
+    return format.shortName() + ".`" + String.join(",", ReadOptions.parse(format, options).paths()) + "`";
+  }
+
+  @Override
+  @SuppressWarnings("deprecation") // Spark 4 still builds columns() from schema(), as its own file tables do
+  public StructType schema() {
+    return userSchema != null ? userSchema : dataset().schema();
+  }
+
+  @Override
+  public Set<TableCapability> capabilities() {
+    return EnumSet.of(TableCapability.BATCH_READ);
+  }
+
+  @Override
+  public ScanBuilder newScanBuilder(CaseInsensitiveStringMap scanOptions) {
+    Map<String, String> merged = new HashMap<>(options.asCaseSensitiveMap());
+    merged.putAll(scanOptions.asCaseSensitiveMap());
+    return dataset().newScanBuilder(schema(), ReadOptions.parse(format, new CaseInsensitiveStringMap(merged)));
+  }
+
+  @Override
+  public MetadataColumn[] metadataColumns() {
+    return MetadataColumns.all();
+  }
+
+  /** The files and headers at the table's path; listed and read once. */
+  public synchronized NpyDataset dataset() {
+    if (dataset == null) {
+      try {
+        dataset = NpyDataset.resolve(ReadOptions.parse(format, options), hadoopConf());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+    }
+    return dataset;
+  }
+
+  /** The session's Hadoop configuration with the table's options laid over it, as Spark's file sources do. */
+  protected Configuration hadoopConf() {
+    org.apache.spark.sql.classic.SparkSession session =
+        (org.apache.spark.sql.classic.SparkSession) SparkSession.active();
+    Configuration conf = session.sessionState().newHadoopConf();
+    options.asCaseSensitiveMap().forEach((key, value) -> {
+      if (!"path".equalsIgnoreCase(key) && !"paths".equalsIgnoreCase(key)) {
+        conf.set(key, value);
+      }
+    });
+    return conf;
+  }
+
+  protected ArrayFormat format() {
+    return format;
+  }
+
+  protected CaseInsensitiveStringMap options() {
+    return options;
+  }
+}

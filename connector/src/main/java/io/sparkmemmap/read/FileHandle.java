@@ -1,0 +1,121 @@
+package io.sparkmemmap.read;
+
+import io.sparkmemmap.format.PositionalReader;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.file.Paths;
+import java.nio.file.StandardOpenOption;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * An open input file: a {@link FileChannel} for {@code file:} URIs, which can be mapped, or a Hadoop stream for
+ * every other file system, read only by positioned reads. Counts the bytes it reads for the task metrics.
+ */
+final class FileHandle implements Closeable {
+  private final String uri;
+  private final FileChannel channel;
+  private final FSDataInputStream stream;
+  private final PositionalReader channelReader;
+  private final long size;
+  private long bytesRead;
+
+  private FileHandle(String uri, FileChannel channel, FSDataInputStream stream, long size) {
+    this.uri = uri;
+    this.channel = channel;
+    this.stream = stream;
+    this.channelReader = channel == null ? null : PositionalReader.of(channel);
+    this.size = size;
+  }
+
+  /** Opens the file of a qualified URI, as listed by Hadoop. */
+  static FileHandle open(String uri, Configuration conf) throws IOException {
+    URI parsed = URI.create(uri);
+    if ("file".equals(parsed.getScheme())) {
+      FileChannel channel = FileChannel.open(Paths.get(parsed), StandardOpenOption.READ);
+      try {
+        return new FileHandle(uri, channel, null, channel.size());
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+    Path path = new Path(parsed);
+    FileSystem fs = path.getFileSystem(conf);
+    FSDataInputStream stream = fs.open(path);
+    try {
+      return new FileHandle(uri, null, stream, fs.getFileStatus(path).getLen());
+    } catch (IOException | RuntimeException e) {
+      stream.close();
+      throw e;
+    }
+  }
+
+  /** Whether the file can be mapped: it is on the local file system. */
+  boolean isLocal() {
+    return channel != null;
+  }
+
+  /** The channel of a local file. */
+  FileChannel channel() {
+    return channel;
+  }
+
+  /** The file's length when it was opened. */
+  long size() {
+    return size;
+  }
+
+  /** Bytes read through {@link #readFully} and {@link #reader()} so far. */
+  long bytesRead() {
+    return bytesRead;
+  }
+
+  /** Reads exactly {@code length} bytes at {@code position}. */
+  void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
+    if (position < 0 || position > size - length) {
+      throw new EOFException(uri + ": " + length + " bytes at offset " + position + " reach past the end of the file ("
+          + size + " bytes)");
+    }
+    if (channel != null) {
+      channelReader.readFully(position, buffer, offset, length);
+    } else {
+      stream.readFully(position, buffer, offset, length);
+    }
+    bytesRead += length;
+  }
+
+  /** This file as the format package reads headers and archives. */
+  PositionalReader reader() {
+    return new PositionalReader() {
+      @Override
+      public long size() {
+        return size;
+      }
+
+      @Override
+      public void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
+        FileHandle.this.readFully(position, buffer, offset, length);
+      }
+    };
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (channel != null) {
+      channel.close();
+    } else {
+      stream.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return uri;
+  }
+}

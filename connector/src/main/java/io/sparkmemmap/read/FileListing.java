@@ -1,0 +1,88 @@
+package io.sparkmemmap.read;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The files a read covers, through Hadoop's {@link FileSystem} (local paths, {@code file:}, {@code hdfs:} and any
+ * other scheme): a file is read as given; a directory gives its files with the format's suffix in name order
+ * (hidden files, starting with {@code _} or {@code .}, left out); a glob gives its matches in name order, each
+ * expanded the same way.
+ */
+final class FileListing {
+  private FileListing() {}
+
+  /** A listed file and the file system it lives on. */
+  record Listed(FileSystem fs, FileStatus status) {
+    String uri() {
+      return status.getPath().toUri().toString();
+    }
+  }
+
+  /**
+   * Lists the files of {@code paths} in read order.
+   *
+   * @param suffix the suffix of the files read from directories, such as {@code .npy}
+   */
+  static List<Listed> list(List<String> paths, String suffix, Configuration conf) throws IOException {
+    if (paths.isEmpty()) {
+      throw new IllegalArgumentException("no path given: use load(path) or option 'path'");
+    }
+    List<Listed> result = new ArrayList<>();
+    for (String given : paths) {
+      Path path = new Path(given);
+      FileSystem fs = path.getFileSystem(conf);
+      List<FileStatus> matches;
+      if (isGlob(given)) {
+        FileStatus[] globbed = fs.globStatus(path);
+        if (globbed == null || globbed.length == 0) {
+          throw new FileNotFoundException("no file matches the path " + given);
+        }
+        matches = new ArrayList<>(Arrays.asList(globbed));
+        matches.sort(Comparator.comparing(s -> s.getPath().toString()));
+      } else {
+        try {
+          matches = List.of(fs.getFileStatus(path));
+        } catch (FileNotFoundException e) {
+          throw new FileNotFoundException("path does not exist: " + given);
+        }
+      }
+      for (FileStatus match : matches) {
+        if (match.isDirectory()) {
+          List<FileStatus> inside = new ArrayList<>();
+          for (FileStatus child : fs.listStatus(match.getPath())) {
+            String name = child.getPath().getName();
+            if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")) {
+              inside.add(child);
+            }
+          }
+          if (inside.isEmpty()) {
+            throw new FileNotFoundException("directory " + match.getPath() + " holds no " + suffix + " files");
+          }
+          inside.sort(Comparator.comparing(s -> s.getPath().getName()));
+          inside.forEach(s -> result.add(new Listed(fs, s)));
+        } else {
+          result.add(new Listed(fs, match));
+        }
+      }
+    }
+    return result;
+  }
+
+  private static boolean isGlob(String path) {
+    for (char c : path.toCharArray()) {
+      if (c == '*' || c == '?' || c == '[' || c == '{') {
+        return true;
+      }
+    }
+    return false;
+  }
+}

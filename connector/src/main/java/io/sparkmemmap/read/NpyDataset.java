@@ -1,0 +1,289 @@
+package io.sparkmemmap.read;
+
+import io.sparkmemmap.ArrayFormat;
+import io.sparkmemmap.format.DType;
+import io.sparkmemmap.format.NpyFormatException;
+import io.sparkmemmap.format.NpyHeader;
+import io.sparkmemmap.format.NpzDirectory;
+import io.sparkmemmap.format.Shape;
+import io.sparkmemmap.read.FileListing.Listed;
+import io.sparkmemmap.read.ReadOptions.Layout;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The input of a read, resolved on the driver: the files in order with their header facts, the element type, order
+ * and trailing shape they share, and the columns they read as. Reads headers only, never data.
+ */
+public final class NpyDataset {
+  private static final byte[] ZIP_MAGIC = {'P', 'K'};
+
+  private final ReadOptions options;
+  private final Configuration conf;
+  private final List<ArrayFile> files;
+  private final DType dtype;
+  private final RowLayout layout;
+  private final List<ArraySchema.DataColumn> columns;
+  private final StructType schema;
+
+  /** What a file's header (or the memmap options) says, before the files are checked against each other. */
+  private record Described(Listed listed, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
+      boolean fortran) {
+    String describe() {
+      return entry == null ? listed.uri() : listed.uri() + ", entry '" + entry + "'";
+    }
+
+    String summary() {
+      return "dtype " + ArraySchema.descr(dtype) + ", shape " + shape + ", " + (fortran ? "Fortran" : "C") + " order";
+    }
+  }
+
+  private NpyDataset(ReadOptions options, Configuration conf, List<ArrayFile> files, DType dtype, RowLayout layout,
+      List<ArraySchema.DataColumn> columns) {
+    this.options = options;
+    this.conf = conf;
+    this.files = List.copyOf(files);
+    this.dtype = dtype;
+    this.layout = layout;
+    this.columns = columns;
+    this.schema = new StructType(columns.stream().map(ArraySchema.DataColumn::field).toArray(StructField[]::new));
+  }
+
+  /**
+   * Lists the files of the read and reads their headers.
+   *
+   * @throws IOException when a path does not exist, a file is not what the format expects, the files disagree
+   *     on dtype, order or trailing shape, or a file is shorter than its header says
+   */
+  public static NpyDataset resolve(ReadOptions options, Configuration conf) throws IOException {
+    String suffix = options.format() == ArrayFormat.NPY && options.array() != null
+        ? ".npz"
+        : options.format().fileSuffix();
+    List<Described> described = new ArrayList<>();
+    for (Listed listed : FileListing.list(options.paths(), suffix, conf)) {
+      described.add(options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, options) : describeNpy(listed,
+          options, conf));
+    }
+    Layout layoutOption = options.layout();
+    Described first = described.get(0);
+    for (Described d : described) {
+      if (d.dtype().containsObject()) {
+        throw new NpyFormatException(d.describe(), "holds an object array (dtype " + ArraySchema.descr(d.dtype()) + "): its bytes are "
+            + "Python pointers, not data; save it with a fixed dtype");
+      }
+      if (layoutOption == Layout.COLUMNS && d.shape().rank() != 2) {
+        throw new NpyFormatException(d.describe(), "option layout=columns needs a 2-D array, but it has shape "
+            + d.shape());
+      }
+      boolean agrees = d.dtype().equals(first.dtype())
+          && (layoutOption == Layout.FLAT
+              || (d.shape().rank() == first.shape().rank()
+                  && d.shape().trailing().equals(first.shape().trailing())
+                  && effectiveFortran(d) == effectiveFortran(first)));
+      if (!agrees) {
+        throw new NpyFormatException(d.describe(), "does not match the other files of the read: it has "
+            + d.summary() + " but " + first.describe() + " has " + first.summary() + "; all files must agree on "
+            + "dtype, order and trailing shape to be read as one array");
+      }
+    }
+    int[] rowShape = layoutOption == Layout.FLAT ? new int[0] : ArraySchema.intDims(first.shape().trailing());
+    RowLayout layout = new RowLayout(layoutOption != Layout.FLAT && first.fortran(), first.dtype().itemSize(),
+        rowShape);
+    List<ArrayFile> files = new ArrayList<>();
+    for (Described d : described) {
+      files.add(toArrayFile(d, layoutOption, layout));
+    }
+    List<ArraySchema.DataColumn> columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption,
+        options.bytesAsString(), options.datetimeAsLong());
+    return new NpyDataset(options, conf, files, first.dtype(), layout, columns);
+  }
+
+  /** The columns the files read as, per the SPEC's schema rules. */
+  public StructType schema() {
+    return schema;
+  }
+
+  /** A scan builder over this input; {@code tableSchema} is the schema the table reports, maybe a user's. */
+  public NpyScanBuilder newScanBuilder(StructType tableSchema, ReadOptions scanOptions) {
+    return new NpyScanBuilder(this, tableSchema, scanOptions);
+  }
+
+  List<ArrayFile> files() {
+    return files;
+  }
+
+  DType dtype() {
+    return dtype;
+  }
+
+  RowLayout layout() {
+    return layout;
+  }
+
+  List<ArraySchema.DataColumn> columns() {
+    return columns;
+  }
+
+  ReadOptions options() {
+    return options;
+  }
+
+  /** The Hadoop configuration the files were listed with, for tasks to open them with. */
+  Configuration conf() {
+    return conf;
+  }
+
+  /** Fortran order changes where bytes are only when a row has more than one item. */
+  private static boolean effectiveFortran(Described d) {
+    return d.fortran() && d.shape().rank() >= 2 && d.shape().trailing().elementCount() > 1;
+  }
+
+  private static ArrayFile toArrayFile(Described d, Layout layout, RowLayout rowLayout) throws IOException {
+    Shape shape = d.shape();
+    long rows = layout == Layout.FLAT ? shape.elementCount() : shape.rank() == 0 ? 1 : shape.dim(0);
+    long dataLength = shape.byteCount(d.dtype().itemSize());
+    if (rows > 0 && rowLayout.rowBytes() > 0 && dataLength / rowLayout.rowBytes() != rows) {
+      throw new IllegalStateException(d.describe() + ": " + rows + " rows of " + rowLayout.rowBytes()
+          + " bytes do not make " + dataLength + " bytes"); // the agreement check above rules this out
+    }
+    FileStatus status = d.listed().status();
+    return new ArrayFile(d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
+        rows, shape.toString(), blockLocations(d.listed()));
+  }
+
+  private static BlockLocation[] blockLocations(Listed listed) throws IOException {
+    FileStatus status = listed.status();
+    if (status instanceof LocatedFileStatus located) {
+      return located.getBlockLocations();
+    }
+    return listed.fs().getFileBlockLocations(status, 0, status.getLen());
+  }
+
+  private static Described describeMemmap(Listed listed, ReadOptions options) throws NpyFormatException {
+    String where = listed.uri();
+    DType dtype = options.memmapDType();
+    long offset = options.memmapOffset();
+    long size = listed.status().getLen();
+    if (offset > size) {
+      throw new NpyFormatException(where, "option offset=" + offset + " lies beyond the end of the file ("
+          + size + " bytes)");
+    }
+    long available = size - offset;
+    long[] dims = options.memmapShape();
+    if (dims == null) {
+      dims = new long[] {-1};
+    }
+    long itemSize = dtype.itemSize();
+    if (dims.length > 0 && dims[0] == -1) {
+      long rowBytes = itemSize;
+      for (int axis = 1; axis < dims.length; axis++) {
+        rowBytes = Math.multiplyExact(rowBytes, dims[axis]);
+      }
+      if (rowBytes == 0) {
+        throw new NpyFormatException(where, "cannot infer axis 0 of shape " + shapeText(dims)
+            + ": a row of dtype " + ArraySchema.descr(dtype) + " holds no bytes");
+      }
+      if (available % rowBytes != 0) {
+        throw new NpyFormatException(where, "the " + available + " bytes after offset " + offset
+            + " are not a whole number of rows of " + rowBytes + " bytes (dtype " + ArraySchema.descr(dtype) + ", shape "
+            + shapeText(dims) + "); check options dtype, shape and offset");
+      }
+      dims[0] = available / rowBytes;
+    }
+    Shape shape;
+    try {
+      shape = Shape.of(dims);
+    } catch (IllegalArgumentException e) {
+      throw new NpyFormatException(where, "option shape: " + e.getMessage(), e);
+    }
+    long needed = shape.byteCount(itemSize);
+    if (needed > available) {
+      throw new NpyFormatException(where, "shape " + shape + " of dtype " + ArraySchema.descr(dtype) + " needs " + needed
+          + " bytes after offset " + offset + ", but the file has only " + available);
+    }
+    return new Described(listed, null, offset, false, dtype, shape, options.memmapFortranOrder());
+  }
+
+  private static Described describeNpy(Listed listed, ReadOptions options, Configuration conf) throws IOException {
+    try (FileHandle file = FileHandle.open(listed.uri(), conf)) {
+      byte[] magic = new byte[2];
+      if (file.size() >= 2) {
+        file.readFully(0, magic, 0, 2);
+      }
+      if (Arrays.equals(magic, ZIP_MAGIC)) {
+        return describeNpzEntry(listed, file, options);
+      }
+      if (options.array() != null) {
+        throw new NpyFormatException(listed.uri(), "option array='" + options.array() + "' names an entry of an "
+            + ".npz archive, but this is not a zip file");
+      }
+      NpyHeader header;
+      try (InputStream in = file.reader().openStream(0, file.size())) {
+        header = NpyHeader.read(in, listed.uri());
+      }
+      checkLength(listed.uri(), header, file.size());
+      return new Described(listed, null, header.dataOffset(), false, header.dtype(), header.shape(),
+          header.fortranOrder());
+    }
+  }
+
+  private static Described describeNpzEntry(Listed listed, FileHandle file, ReadOptions options)
+      throws IOException {
+    NpzDirectory archive = NpzDirectory.read(file.reader(), listed.uri());
+    List<NpzDirectory.Entry> arrays = archive.entries().stream()
+        .filter(e -> e.name().endsWith(".npy"))
+        .collect(Collectors.toList());
+    String names = arrays.stream().map(NpzDirectory.Entry::arrayName).collect(Collectors.joining(", "));
+    NpzDirectory.Entry entry;
+    if (options.array() != null) {
+      entry = archive.entry(options.array() + ".npy").orElseThrow(() -> new NpyFormatException(listed.uri(),
+          "has no array '" + options.array() + "' (option array); it holds: " + names));
+    } else if (arrays.size() == 1) {
+      entry = arrays.get(0);
+    } else if (arrays.isEmpty()) {
+      throw new NpyFormatException(listed.uri(), "the archive holds no .npy entries");
+    } else {
+      throw new NpyFormatException(listed.uri(), "the archive holds several arrays (" + names + "); choose one "
+          + "with option array, e.g. .option(\"array\", \"" + arrays.get(0).arrayName() + "\")");
+    }
+    String where = archive.describe(entry);
+    NpyHeader header;
+    try (InputStream in = archive.openEntry(entry)) {
+      header = NpyHeader.read(in, where);
+    }
+    checkLength(where, header, entry.uncompressedSize());
+    if (entry.isStored()) {
+      long start = archive.dataOffset(entry);
+      return new Described(listed, entry.name(), start + header.dataOffset(), false, header.dtype(),
+          header.shape(), header.fortranOrder());
+    }
+    return new Described(listed, entry.name(), header.dataOffset(), true, header.dtype(), header.shape(),
+        header.fortranOrder());
+  }
+
+  /** Data shorter than the header says is an error at planning, not a surprise in a task. */
+  private static void checkLength(String where, NpyHeader header, long available) throws NpyFormatException {
+    long expected = header.dataLength();
+    long actual = available - header.dataOffset();
+    if (actual < expected) {
+      throw new NpyFormatException(where, "the data is shorter than the header says: shape " + header.shape()
+          + " of dtype " + ArraySchema.descr(header.dtype()) + " needs " + expected + " bytes after the " + header.dataOffset()
+          + "-byte header, but there are only " + Math.max(0, actual));
+    }
+  }
+
+  private static String shapeText(long[] dims) {
+    return Arrays.stream(dims).mapToObj(Long::toString).collect(Collectors.joining(", ", "(",
+        dims.length == 1 ? ",)" : ")"));
+  }
+}

@@ -1,0 +1,135 @@
+package io.sparkmemmap.read;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * The bytes of a range of rows of one array, made available a batch at a time. Segment {@code s} of the rows a
+ * {@link #prepare} call made available starts at byte {@code positions()[s]} of {@code buffers()[s]}; only the
+ * segments asked for are filled. Every buffer is little-endian.
+ */
+abstract class RowSource implements Closeable {
+  /** More segments than this are read with positioned reads rather than mapped one mapping each. */
+  static final int MAX_MAPPED_SEGMENTS = 256;
+
+  protected final ArrayFile file;
+  protected final RowLayout layout;
+  protected final int[] segments;
+  protected final long fromRow;
+  protected final long toRow;
+  protected final ByteBuffer[] buffers;
+  protected final int[] positions;
+  private boolean closed;
+
+  RowSource(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow) {
+    this.file = file;
+    this.layout = layout;
+    this.segments = segments.clone();
+    this.fromRow = fromRow;
+    this.toRow = toRow;
+    this.buffers = new ByteBuffer[layout.segmentCount()];
+    this.positions = new int[layout.segmentCount()];
+  }
+
+  /**
+   * Opens the rows {@code [fromRow, toRow)} of {@code file}, reading the given segments: mapped for local files,
+   * by positioned reads for other file systems, inflated for deflated {@code .npz} entries.
+   */
+  static RowSource open(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow,
+      Configuration conf) throws IOException {
+    FileHandle handle = FileHandle.open(file.uri(), conf);
+    try {
+      if (file.deflated()) {
+        return new InflatedRows(handle, file, layout, segments, fromRow, toRow);
+      }
+      if (handle.isLocal() && segments.length <= MAX_MAPPED_SEGMENTS) {
+        return new MappedRows(handle, file, layout, segments, fromRow, toRow);
+      }
+      return new PositionedRows(handle, file, layout, segments, fromRow, toRow);
+    } catch (IOException | RuntimeException e) {
+      handle.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Makes rows {@code [row, row + n)} available, {@code 1 <= n <= maxRows}, and returns {@code n}.
+   *
+   * @throws IllegalStateException after {@link #close}
+   */
+  final int prepare(long row, int maxRows) throws IOException {
+    if (closed) {
+      throw new IllegalStateException(describe() + " is closed");
+    }
+    if (row < fromRow || row >= toRow || maxRows < 1) {
+      throw new IllegalArgumentException(describe() + ": row " + row + " is outside the range");
+    }
+    return load(row, (int) Math.min(maxRows, toRow - row));
+  }
+
+  /** Makes {@code 1 .. maxRows} rows from {@code row} available; {@code maxRows} never reaches past the range. */
+  protected abstract int load(long row, int maxRows) throws IOException;
+
+  /** Bytes of the file mapped or read so far. */
+  abstract long bytesMapped();
+
+  /** Releases mappings and handles; idempotent. */
+  protected abstract void release() throws IOException;
+
+  final ByteBuffer[] buffers() {
+    return buffers;
+  }
+
+  final int[] positions() {
+    return positions;
+  }
+
+  @Override
+  public final void close() throws IOException {
+    if (!closed) {
+      closed = true;
+      java.util.Arrays.fill(buffers, null);
+      release();
+    }
+  }
+
+  /** Offset in the file (or the inflated entry) of segment {@code s}'s row 0. */
+  protected final long segmentStart(int segment) {
+    return file.dataOffset() + layout.segmentStart(segment, file.rows());
+  }
+
+  /** Where segment {@code s}'s row {@code row} starts. */
+  protected final long position(int segment, long row) {
+    return segmentStart(segment) + row * layout.stride();
+  }
+
+  /** The file and byte range of the whole range, for errors. */
+  final String describe() {
+    return describe(fromRow, toRow);
+  }
+
+  /** The file and byte range of rows {@code [from, to)}, for errors. */
+  final String describe(long from, long to) {
+    if (segments.length == 0) {
+      return file.describe() + " rows [" + from + ", " + to + ")";
+    }
+    int last = segments[segments.length - 1];
+    return file.describe(from, to, position(segments[0], from), position(last, to));
+  }
+
+  /** The end of the last byte the range needs, to check against the file's length. */
+  protected final long requiredEnd() {
+    long end = 0;
+    for (int s : segments) {
+      end = Math.max(end, position(s, toRow));
+    }
+    return end;
+  }
+
+  static ByteBuffer littleEndian(ByteBuffer buffer) {
+    return buffer.order(ByteOrder.LITTLE_ENDIAN);
+  }
+}

@@ -1,0 +1,68 @@
+package io.sparkmemmap.read;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Field;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Releases a file mapping at once instead of when the garbage collector finds the buffer, as Lucene's
+ * {@code MMapDirectory} does on Java 17: {@code sun.misc.Unsafe.invokeCleaner} from the {@code jdk.unsupported}
+ * module. A task that maps gigabytes must not leave them to the collector. Where unmapping is impossible the reason
+ * is logged once, and mappings are left to the collector: reads still work.
+ *
+ * <p>Only a buffer returned by {@code FileChannel.map} may be unmapped (never a slice or duplicate), and never one
+ * that is still read: callers drop every reference first.
+ */
+final class Unmapper {
+  private static final Logger LOG = LoggerFactory.getLogger(Unmapper.class);
+  private static final MethodHandle INVOKE_CLEANER = lookup();
+  private static final AtomicBoolean WARNED = new AtomicBoolean();
+  private static volatile String unavailableReason;
+
+  private Unmapper() {}
+
+  /** Unmaps {@code buffer}, an original mapped buffer no one reads any more. */
+  static void unmap(ByteBuffer buffer, String resourceDescription) {
+    if (INVOKE_CLEANER == null) {
+      warnOnce(unavailableReason);
+      return;
+    }
+    try {
+      INVOKE_CLEANER.invokeExact(buffer);
+    } catch (Throwable t) {
+      warnOnce("unmapping " + resourceDescription + " failed: " + t);
+    }
+  }
+
+  /** Whether mappings are released at once. */
+  static boolean canUnmap() {
+    return INVOKE_CLEANER != null;
+  }
+
+  private static void warnOnce(String reason) {
+    if (WARNED.compareAndSet(false, true)) {
+      LOG.warn("Cannot unmap file mappings ({}); they are released when the garbage collector frees them, which "
+          + "can hold address space and file handles longer than needed", reason);
+    }
+  }
+
+  private static MethodHandle lookup() {
+    try {
+      Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
+      Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
+      theUnsafe.setAccessible(true);
+      Object unsafe = theUnsafe.get(null);
+      MethodHandle cleaner = MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
+          MethodType.methodType(void.class, ByteBuffer.class));
+      return cleaner.bindTo(unsafe);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      unavailableReason = "sun.misc.Unsafe.invokeCleaner is not available: " + e;
+      return null;
+    }
+  }
+}

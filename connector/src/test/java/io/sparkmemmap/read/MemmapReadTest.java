@@ -1,0 +1,131 @@
+package io.sparkmemmap.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmemmap.Python;
+import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.SparkValues;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Headerless files read as {@code np.memmap} maps them: dtype, shape (inferred or given), offset and order. */
+class MemmapReadTest {
+  @TempDir
+  static Path dir;
+
+  private static Map<String, Object> expected;
+
+  @BeforeAll
+  static void writeFiles() throws Exception {
+    Files.createDirectories(dir.resolve("dats"));
+    String script = String.join("\n",
+        "d = " + Python.literal(dir) + " + '/'",
+        "out = {}",
+        "def rows(a):",
+        "    if a.dtype.names:",
+        "        return [{n: canon(r[n]) for n in a.dtype.names} for r in a]",
+        "    return [{'value': canon(r)} for r in a]",
+        "def make(name, dtype, shape, offset=0, order='C', fill=None):",
+        "    m = np.memmap(d + name, dtype=dtype, mode='w+', offset=offset, shape=shape, order=order)",
+        "    flat = np.arange(m.size) * 3 - 5",
+        "    m[...] = (flat.reshape(shape) if fill is None else fill)",
+        "    m.flush()",
+        "    r = np.memmap(d + name, dtype=dtype, mode='r', offset=offset, shape=shape, order=order)",
+        "    out[name] = rows(np.array(r))",
+        "make('plain.dat', '<f4', (100,))",
+        "make('grid.dat', '>i8', (25, 4), offset=128)",
+        "make('fortran.dat', '<i2', (6, 5), order='F')",
+        "rec = np.dtype([('t', '<i8'), ('x', '<f4', (3,))])",
+        "make('records.dat', rec, (10,), offset=3, fill=np.array([(i, (i, -i, 0.5)) for i in range(10)], rec))",
+        "make('dats/a.dat', '<u2', (7, 2)); make('dats/b.dat', '<u2', (3, 2))",
+        "out['dats'] = out['dats/a.dat'] + out['dats/b.dat']",
+        "open(d + 'odd.dat', 'wb').write(bytes(10))",
+        "emit(out)",
+        "");
+    expected = cast(SparkValues.parseJson(Python.run(script)));
+  }
+
+  @Test
+  void shapeIsInferredFromTheFileSizeAsNumpyDoes() {
+    assertEquals(expected.get("plain.dat"), rows(reader().option("dtype", "float32").load(path("plain.dat"))));
+    assertEquals(expected.get("grid.dat"), rows(reader().option("dtype", ">i8").option("shape", "-1,4")
+        .option("offset", "128").load(path("grid.dat"))));
+    assertEquals(expected.get("grid.dat"), rows(reader().option("dtype", ">i8").option("shape", "(25, 4)")
+        .option("offset", "128").load(path("grid.dat"))));
+  }
+
+  @Test
+  void fortranOrderAndStructuredDtypes() {
+    assertEquals(expected.get("fortran.dat"), rows(reader().option("dtype", "<i2").option("shape", "6,5")
+        .option("order", "F").load(path("fortran.dat"))));
+    assertEquals(expected.get("fortran.dat"), rows(reader().option("dtype", "<i2").option("shape", "-1,5")
+        .option("order", "F").load(path("fortran.dat"))));
+    assertEquals(expected.get("records.dat"), rows(reader().option("dtype", "[('t', '<i8'), ('x', '<f4', (3,))]")
+        .option("offset", "3").load(path("records.dat"))));
+  }
+
+  @Test
+  void aDirectoryIsItsDatFiles() {
+    Dataset<Row> df = reader().option("dtype", "uint16").option("shape", "-1, 2").load(path("dats"));
+    assertEquals(expected.get("dats"), rows(df));
+    assertEquals("<u2", df.schema().apply("value").metadata().getString("numpy.dtype"));
+  }
+
+  @Test
+  void optionsAreCheckedAndNamed() {
+    Exception noDtype = assertThrows(Exception.class, () -> reader().load(path("plain.dat")));
+    assertTrue(noDtype.getMessage().contains("dtype"), noDtype.getMessage());
+    Exception badDtype = assertThrows(Exception.class, () -> reader().option("dtype", "float33")
+        .load(path("plain.dat")));
+    assertTrue(badDtype.getMessage().contains("dtype") && badDtype.getMessage().contains("float33"),
+        badDtype.getMessage());
+    for (Map.Entry<String, String> bad : Map.of("shape", "4,-1", "offset", "-3", "order", "K", "layout", "wide",
+        "batchSize", "0", "maxPartitionBytes", "lots", "bytesAsString", "yes").entrySet()) {
+      Exception e = assertThrows(Exception.class, () -> reader().option("dtype", "<f4")
+          .option(bad.getKey(), bad.getValue()).load(path("plain.dat")));
+      assertTrue(e.getMessage().contains(bad.getKey()) && e.getMessage().contains(bad.getValue()), e.getMessage());
+    }
+  }
+
+  @Test
+  void aShapeThatDoesNotFitTheFileIsAnError() {
+    Exception notMultiple = assertThrows(Exception.class, () -> reader().option("dtype", "<f4")
+        .load(path("odd.dat")));
+    assertTrue(notMultiple.getMessage().contains("odd.dat") && notMultiple.getMessage().contains("10 bytes"),
+        notMultiple.getMessage());
+    Exception tooShort = assertThrows(Exception.class, () -> reader().option("dtype", "<f4").option("shape", "101")
+        .load(path("plain.dat")));
+    assertTrue(tooShort.getMessage().contains("plain.dat") && tooShort.getMessage().contains("404"),
+        tooShort.getMessage());
+    Exception offset = assertThrows(Exception.class, () -> reader().option("dtype", "<f4").option("offset", "401")
+        .load(path("plain.dat")));
+    assertTrue(offset.getMessage().contains("offset"), offset.getMessage());
+  }
+
+  private static List<Object> rows(Dataset<Row> df) {
+    return SparkValues.canonical(df.collectAsList());
+  }
+
+  private static DataFrameReader reader() {
+    return SparkTestSession.get().read().format("memmap");
+  }
+
+  private static String path(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Object o) {
+    return (Map<String, Object>) o;
+  }
+}

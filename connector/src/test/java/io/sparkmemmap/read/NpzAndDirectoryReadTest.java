@@ -1,0 +1,167 @@
+package io.sparkmemmap.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmemmap.Python;
+import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.SparkValues;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code .npz} archives (stored entries mapped in place, deflated ones streamed), directories and globs of files
+ * read as one array concatenated along axis 0, and the errors when files disagree.
+ */
+class NpzAndDirectoryReadTest {
+  @TempDir
+  static Path dir;
+
+  private static Map<String, Object> expected;
+
+  @BeforeAll
+  static void writeFiles() throws Exception {
+    for (String sub : List.of("parts", "mixed", "bad_dtype", "bad_shape", "bad_order", "archives", "empty")) {
+      Files.createDirectories(dir.resolve(sub));
+    }
+    String script = String.join("\n",
+        "d = " + Python.literal(dir) + " + '/'",
+        "out = {}",
+        "def rows(a):",
+        "    if a.dtype.names:",
+        "        return [{n: canon(r[n]) for n in a.dtype.names} for r in a]",
+        "    return [{'value': canon(r)} for r in a]",
+        "emb = (np.arange(40 * 6, dtype='<f4') / 7).reshape(40, 6)",
+        "ids = np.arange(40, dtype='>i8') * 1000",
+        "rec = np.zeros(7, [('a', '<i2'), ('b', 'U2', (2,))]); rec['a'] = range(7); rec['b'] = [['x', 'yz']] * 7",
+        "np.savez(d + 'stored.npz', emb=emb, ids=ids)",
+        "np.savez_compressed(d + 'deflated.npz', emb=emb, ids=ids)",
+        "np.savez(d + 'single.npz', rec)",
+        "np.savez_compressed(d + 'deflated_f.npz', f=np.asfortranarray(emb))",
+        "out['emb'] = rows(emb); out['ids'] = rows(ids); out['rec'] = rows(rec)",
+        "parts = [emb[0:13], emb[13:14], emb[14:14], emb[14:40]]",
+        "for i, p in enumerate(parts):",
+        "    np.save(d + 'parts/part-%05d.npy' % i, p)",
+        "open(d + 'parts/_SUCCESS', 'w').close()",
+        "open(d + 'parts/notes.txt', 'w').write('not an array')",
+        "np.save(d + 'parts/.hidden.npy', np.zeros((2, 6), '<f4'))",
+        "np.save(d + 'mixed/a.npy', emb[:5]); np.save(d + 'mixed/b.npy', emb[5:])",
+        "np.save(d + 'bad_dtype/a.npy', emb[:5]); np.save(d + 'bad_dtype/b.npy', emb[5:].astype('<f8'))",
+        "np.save(d + 'bad_shape/a.npy', emb[:5]); np.save(d + 'bad_shape/b.npy', emb[:, :5])",
+        "np.save(d + 'bad_order/a.npy', emb[:5]); np.save(d + 'bad_order/b.npy', np.asfortranarray(emb[5:]))",
+        "np.savez(d + 'archives/one.npz', x=ids[:10], y=emb[:1])",
+        "np.savez_compressed(d + 'archives/two.npz', x=ids[10:], y=emb[:2])",
+        "emit(out)",
+        "");
+    expected = cast(SparkValues.parseJson(Python.run(script)));
+  }
+
+  @Test
+  void storedNpzEntriesAreMappedInPlace() {
+    assertEquals(expected.get("emb"), rows(reader().option("array", "emb").load(path("stored.npz"))));
+    assertEquals(expected.get("ids"), rows(reader().option("array", "ids.npy").load(path("stored.npz"))));
+    Dataset<Row> df = reader().option("array", "emb").option("maxPartitionBytes", "200").load(path("stored.npz"));
+    assertTrue(df.rdd().getNumPartitions() > 4, "a stored entry is split like a .npy");
+    assertEquals(expected.get("emb"), rows(df));
+  }
+
+  @Test
+  void deflatedNpzEntriesAreStreamedInOnePartition() {
+    Dataset<Row> df = reader().option("array", "emb").option("maxPartitionBytes", "200")
+        .load(path("deflated.npz"));
+    assertEquals(1, df.rdd().getNumPartitions());
+    assertEquals(expected.get("emb"), rows(df));
+    assertEquals(expected.get("ids"), rows(reader().option("array", "ids").load(path("deflated.npz"))));
+    assertEquals(expected.get("emb"), rows(reader().load(path("deflated_f.npz"))), "Fortran order, inflated whole");
+  }
+
+  @Test
+  void anArchiveOfOneArrayNeedsNoOption() {
+    assertEquals(expected.get("rec"), rows(reader().load(path("single.npz"))));
+  }
+
+  @Test
+  void severalEntriesWithoutTheOptionIsAnErrorListingThem() {
+    Exception e = assertThrows(Exception.class, () -> reader().load(path("stored.npz")));
+    assertTrue(e.getMessage().contains("stored.npz") && e.getMessage().contains("emb, ids"), e.getMessage());
+    Exception missing = assertThrows(Exception.class,
+        () -> reader().option("array", "nope").load(path("stored.npz")));
+    assertTrue(missing.getMessage().contains("nope") && missing.getMessage().contains("emb, ids"),
+        missing.getMessage());
+  }
+
+  @Test
+  void aDirectoryIsItsNpyFilesInNameOrder() {
+    Dataset<Row> df = reader().load(path("parts"));
+    assertEquals(expected.get("emb"), rows(df));
+    List<Row> index = df.select("_row_index", "_file").collectAsList();
+    assertEquals(0, index.get(13).getLong(0), "row 13 is row 0 of the second file");
+    assertTrue(index.get(13).getString(1).endsWith("part-00001.npy"), index.get(13).getString(1));
+    assertEquals(25, index.get(39).getLong(0));
+  }
+
+  @Test
+  void globsAndSeveralPathsConcatenate() {
+    assertEquals(expected.get("emb"), rows(reader().load(dir.resolve("parts") + "/part-*.npy")));
+    assertEquals(expected.get("emb"), rows(reader().load(path("mixed/a.npy"), path("mixed/b.npy"))));
+    assertEquals(expected.get("emb"), rows(reader().load(dir.resolve("mix*").toString())));
+  }
+
+  @Test
+  void smallFilesShareAPartition() {
+    Dataset<Row> df = reader().load(path("parts"));
+    // Spark's split size here: min(128 MiB, max(4 MiB open cost, 4 files * (4 MiB + data) / 2 cores)), about
+    // 8 MiB, so two of the three non-empty files (each counted as data + 4 MiB) share a partition.
+    assertEquals(2, df.rdd().getNumPartitions(), "small files are packed together");
+    Dataset<Row> split = reader().option("maxPartitionBytes", "256").load(path("parts"));
+    assertTrue(split.rdd().getNumPartitions() >= 4, "and split when partitions are small");
+    assertEquals(expected.get("emb"), rows(split));
+  }
+
+  @Test
+  void directoriesOfArchivesReadTheNamedArray() {
+    String both = Python.run("x = np.concatenate([np.load(" + Python.literal(dir.resolve("archives/one.npz"))
+        + ")['x'], np.load(" + Python.literal(dir.resolve("archives/two.npz")) + ")['x']])\n"
+        + "emit([{'value': canon(v)} for v in x])\n");
+    assertEquals(SparkValues.parseJson(both), rows(reader().option("array", "x").load(path("archives"))));
+  }
+
+  @Test
+  void filesThatDisagreeAreAnErrorNamingTheFile() {
+    for (String sub : List.of("bad_dtype", "bad_shape", "bad_order")) {
+      Exception e = assertThrows(Exception.class, () -> reader().load(path(sub)));
+      assertTrue(e.getMessage().contains(sub + "/b.npy") && e.getMessage().contains(sub + "/a.npy"),
+          e.getMessage());
+    }
+    Exception empty = assertThrows(Exception.class, () -> reader().load(path("empty")));
+    assertTrue(empty.getMessage().contains("no .npy files"), empty.getMessage());
+    Exception missing = assertThrows(Exception.class, () -> reader().load(path("missing.npy")));
+    assertTrue(missing.getMessage().contains("missing.npy"), missing.getMessage());
+  }
+
+  private static List<Object> rows(Dataset<Row> df) {
+    return SparkValues.canonical(df.collectAsList());
+  }
+
+  private static DataFrameReader reader() {
+    return SparkTestSession.get().read().format("npy");
+  }
+
+  private static String path(String name) {
+    return dir.resolve(name).toString();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Object o) {
+    return (Map<String, Object>) o;
+  }
+}
