@@ -1,43 +1,75 @@
 package io.sparkmemmap.it;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.Python;
 import io.sparkmemmap.it.harness.ItEnvironment;
 import io.sparkmemmap.it.harness.MiniHdfs;
 import io.sparkmemmap.it.harness.MiniHdfsExtension;
-import io.sparkmemmap.it.harness.Python;
 import io.sparkmemmap.it.harness.SparkSessions;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
-import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.spark.rdd.RDD;
+import org.apache.spark.scheduler.TaskLocation;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import scala.jdk.javaapi.CollectionConverters;
 
-/** The HDFS harness, proven with plain Spark: text and a NumPy-made file through a real MiniDFSCluster. */
+/**
+ * A real HDFS (MiniDFSCluster) under Spark: plain text written and read back, and the connector reading a
+ * NumPy-made file from it like from local disk, with partitions that prefer the datanodes holding their bytes.
+ */
 @ExtendWith(MiniHdfsExtension.class)
 class HdfsTest {
+  /** 200 000 structured rows of 24 bytes: 4.6 MiB, five blocks of {@link MiniHdfs#BLOCK_SIZE}. */
+  private static final String MAKE_STRUCTURED = "n = 200_000\n"
+      + "a = np.zeros(n, dtype=[('id', '<i8'), ('x', '<f4'), ('y', '<f8'), ('flag', '?'), ('c', 'S3')])\n"
+      + "a['id'] = np.arange(n)\n"
+      + "a['x'] = np.arange(n, dtype='<f4') / 7\n"
+      + "a['y'] = np.sqrt(np.arange(n))\n"
+      + "a['flag'] = np.arange(n) % 3 == 0\n"
+      + "a['c'] = [b'abc', b'de', b''] * (n // 3) + [b'abc', b'de', b''][: n % 3]\n"
+      + "np.save(path, a)\n"
+      + "f = open(path, 'rb'); np.lib.format.read_magic(f); np.lib.format.read_array_header_1_0(f)\n"
+      + "print(f.tell(), a.dtype.itemsize)\n";
+
   private static SparkSession spark;
+  private static Path localFile;
+  private static String hdfsFile;
+  private static long headerLength;
+  private static long itemSize;
 
   @BeforeAll
-  static void startSpark(MiniHdfs hdfs) {
+  static void setUp(MiniHdfs hdfs) throws Exception {
     spark = SparkSessions.local("HdfsTest", hdfs.sparkConf());
+    localFile = ItEnvironment.workDir("hdfs-npy").resolve("structured.npy");
+    String[] layout = Python.run("path = " + Python.literal(localFile) + "\n" + MAKE_STRUCTURED).trim().split(" ");
+    headerLength = Long.parseLong(layout[0]);
+    itemSize = Long.parseLong(layout[1]);
+    hdfsFile = hdfs.url("/arrays/structured.npy");
+    hdfs.fileSystem().copyFromLocalFile(new org.apache.hadoop.fs.Path(localFile.toUri()),
+        new org.apache.hadoop.fs.Path(hdfsFile));
   }
 
   @AfterAll
@@ -45,6 +77,21 @@ class HdfsTest {
     if (spark != null) {
       spark.stop();
     }
+  }
+
+  @Test
+  void numpyFileOnHdfsReadsAsFromLocalDisk() {
+    Dataset<Row> fromHdfs = spark.read().format("npy").option("maxPartitionBytes", "1048576").load(hdfsFile);
+    Dataset<Row> fromDisk = spark.read().format("npy").load(localFile.toString());
+
+    assertEquals(fromDisk.schema(), fromHdfs.schema());
+    assertTrue(fromHdfs.rdd().getNumPartitions() > 1, "several partitions over the blocks");
+    assertEquals(200_000, fromHdfs.count());
+    assertEquals(0, fromHdfs.exceptAll(fromDisk).count(), "rows only on HDFS");
+    assertEquals(0, fromDisk.exceptAll(fromHdfs).count(), "rows only on disk");
+    Row last = fromHdfs.selectExpr("max(id)", "max(_row_index)").first();
+    assertEquals(199_999L, last.getLong(0), "max(id)");
+    assertEquals(199_999L, last.getLong(1), "max(_row_index)");
   }
 
   @Test
@@ -69,47 +116,68 @@ class HdfsTest {
     assertEquals(expected, readByHdfsClient, "what the HDFS client reads from Spark's output");
 
     List<Long> readBySpark = spark.read().text(dir).selectExpr("CAST(value AS BIGINT)").orderBy("value")
-        .as(org.apache.spark.sql.Encoders.LONG()).collectAsList();
+        .as(Encoders.LONG()).collectAsList();
     assertEquals(expected, readBySpark, "what Spark reads back");
   }
 
+  /**
+   * Each input partition prefers the datanodes holding its bytes: among the hosts of the blocks it overlaps, and
+   * including the one that holds most of them (its byte range follows from the rows it returns).
+   */
   @Test
-  void numpyFileKeepsItsBytesThroughHdfsAndSpark(MiniHdfs hdfs) throws Exception {
-    Path local = ItEnvironment.workDir("hdfs-numpy-bytes");
-    Path made = local.resolve("made.npy");
-    // 3 MiB and a bit: several HDFS blocks.
-    Python.run("import numpy as np, sys\n"
-        + "a = (np.arange(100_000 * 4, dtype='<f8') * 0.5).reshape(100_000, 4)\n"
-        + "np.save(sys.argv[1], a)\n", made);
-    String remote = hdfs.url("/numpy/made.npy");
-    FileSystem fs = hdfs.fileSystem();
-    fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(made.toUri()), new org.apache.hadoop.fs.Path(remote));
+  void partitionsPreferTheDatanodesOfTheirBlocks(MiniHdfs hdfs) throws Exception {
+    List<BlockLocation> blocks = List.of(hdfs.fileSystem().getFileBlockLocations(
+        new org.apache.hadoop.fs.Path(hdfsFile), 0, Long.MAX_VALUE));
+    assertTrue(blocks.size() >= 4, "the file spans several blocks: " + blocks);
 
-    List<BlockLocation> blocks = blockLocations(fs, remote);
-    assertTrue(blocks.size() >= 3, "the file spans several blocks: " + blocks);
-    for (BlockLocation block : blocks) {
-      assertEquals(1, block.getHosts().length, "one replica: " + block);
-      assertTrue(MiniHdfsExtension.DATANODE_HOSTS.contains(block.getHosts()[0]),
-          "block hosts are the datanodes' names: " + block);
+    Dataset<Row> rowIndexes = spark.read().format("npy").option("maxPartitionBytes", "1048576").load(hdfsFile)
+        .select("_row_index");
+    RDD<Row> rdd = rowIndexes.rdd();
+    List<long[]> rowRanges = rowIndexes.javaRDD().mapPartitionsWithIndex((partition, rows) -> {
+      long min = Long.MAX_VALUE;
+      long max = -1;
+      while (rows.hasNext()) {
+        long row = rows.next().getLong(0);
+        min = Math.min(min, row);
+        max = Math.max(max, row);
+      }
+      return List.of(new long[] {partition, min, max}).iterator();
+    }, true).collect();
+
+    Set<String> preferredAnywhere = new TreeSet<>();
+    for (long[] range : rowRanges) {
+      int partition = (int) range[0];
+      if (range[2] < 0) {
+        continue;
+      }
+      long start = headerLength + range[1] * itemSize;
+      long end = headerLength + (range[2] + 1) * itemSize;
+      Map<String, Long> bytesOnHost = new HashMap<>();
+      for (BlockLocation block : blocks) {
+        long overlap = Math.min(end, block.getOffset() + block.getLength()) - Math.max(start, block.getOffset());
+        if (overlap > 0) {
+          for (String host : block.getHosts()) {
+            bytesOnHost.merge(host, overlap, Long::sum);
+          }
+        }
+      }
+      List<String> preferred = new ArrayList<>();
+      for (TaskLocation location : CollectionConverters.asJava(
+          spark.sparkContext().getPreferredLocs(rdd, partition))) {
+        preferred.add(location.host());
+      }
+      String mostBytes = bytesOnHost.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+      String where = "partition " + partition + " (bytes " + start + ".." + end + ", per host " + bytesOnHost
+          + ") prefers " + preferred;
+      assertFalse(preferred.isEmpty(), where);
+      assertTrue(bytesOnHost.keySet().containsAll(preferred), where);
+      assertTrue(preferred.contains(mostBytes), where);
+      preferredAnywhere.addAll(preferred);
     }
-
-    Row file = spark.read().format("binaryFile").load(remote).select("path", "length", "content").first();
-    assertEquals(remote, file.getString(0));
-    assertEquals(Files.size(made), file.getLong(1));
-    byte[] content = (byte[]) file.get(2);
-    assertArrayEquals(Files.readAllBytes(made), content, "bytes Spark read from HDFS");
-
-    Path back = local.resolve("back.npy");
-    Files.write(back, content);
-    Python.run("import numpy as np, sys\n"
-        + "a = np.load(sys.argv[1], mmap_mode='r')\n"
-        + "assert a.shape == (100_000, 4) and a.dtype == np.dtype('<f8'), (a.shape, a.dtype)\n"
-        + "assert np.array_equal(a, (np.arange(100_000 * 4, dtype='<f8') * 0.5).reshape(100_000, 4))\n", back);
-  }
-
-  private static List<BlockLocation> blockLocations(FileSystem fs, String file) throws Exception {
-    RemoteIterator<LocatedFileStatus> files = fs.listLocatedStatus(new org.apache.hadoop.fs.Path(file));
-    LocatedFileStatus status = files.next();
-    return List.of(status.getBlockLocations());
+    Set<String> holding = new TreeSet<>();
+    for (BlockLocation block : blocks) {
+      holding.addAll(List.of(block.getHosts()));
+    }
+    assertEquals(holding, preferredAnywhere, "every datanode holding blocks is preferred by some partition");
   }
 }
