@@ -27,7 +27,12 @@ import java.util.Map;
 public final class StandaloneCluster implements AutoCloseable {
   /** Executors are small: the machine has two cores and other tests run beside them. */
   public static final String EXECUTOR_MEMORY = "512m";
-  private static final String DAEMON_HEAP = "-Xmx256m";
+  /**
+   * Master and workers only coordinate: a small heap, and no optimizing JIT or parallel GC to compete with the
+   * executors for the two cores.
+   */
+  private static final List<String> DAEMON_JVM_OPTIONS =
+      List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
   private static final Duration POLL_INTERVAL = Duration.ofMillis(250);
 
   private final Path dir;
@@ -130,7 +135,7 @@ public final class StandaloneCluster implements AutoCloseable {
     return ChildJvm.builder(name, mainClass)
         .classpath(ItEnvironment.sparkRuntimeClasspath())
         .jvmOptions(ItEnvironment.sparkJvmOptions())
-        .jvmOption(DAEMON_HEAP)
+        .jvmOptions(DAEMON_JVM_OPTIONS)
         .env("SPARK_HOME", sparkHome.toString())
         .env("SPARK_SCALA_VERSION", "2.13")
         .env("SPARK_LOCAL_IP", Loopback.HOST)
