@@ -3,7 +3,8 @@ package io.sparkmemmap;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * The one local Spark session of a test JVM: {@code local[2]}, bound to 127.0.0.1, no UI. Created on first use
+ * The one local Spark session of a test JVM: {@code local[2,3]} (two cores; a failed task is retried, up to three
+ * attempts, as on a cluster, so that retries can be tested), bound to 127.0.0.1, no UI. Created on first use
  * and stopped when the JVM exits, so test classes share it instead of paying for a session each. Dates and
  * timestamps come back as {@code java.time} values, which hold every proleptic Gregorian date exactly.
  */
@@ -15,7 +16,7 @@ public final class SparkTestSession {
   public static synchronized SparkSession get() {
     if (session == null) {
       session = SparkSession.builder()
-          .master("local[2]")
+          .master("local[2,3]")
           .appName("spark-memmap-tests")
           .config("spark.driver.host", "127.0.0.1")
           .config("spark.driver.bindAddress", "127.0.0.1")

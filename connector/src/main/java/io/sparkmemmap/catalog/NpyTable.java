@@ -4,10 +4,13 @@ import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.read.MetadataColumns;
 import io.sparkmemmap.read.NpyDataset;
 import io.sparkmemmap.read.ReadOptions;
+import io.sparkmemmap.write.NpyWriteBuilder;
+import io.sparkmemmap.write.WriteMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
@@ -15,8 +18,11 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.connector.catalog.SupportsMetadataColumns;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
+import org.apache.spark.sql.connector.catalog.SupportsWrite;
 import org.apache.spark.sql.connector.catalog.TableCapability;
 import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.connector.write.LogicalWriteInfo;
+import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
@@ -24,8 +30,11 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * Arrays at a path (files, a directory, a glob) as a table. The files are listed and their headers read once, when
  * the schema is first needed; a schema given by the user is reported as is and checked against the files when the
  * table is scanned.
+ *
+ * <p>Writes append to the path (overwrite after {@code truncate}), in any schema: a write plans its own dtype,
+ * and keeps the dtype of what it appends to.
  */
-public class NpyTable implements SupportsRead, SupportsMetadataColumns {
+public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataColumns {
   private final ArrayFormat format;
   private final CaseInsensitiveStringMap options;
   private final StructType userSchema;
@@ -56,7 +65,8 @@ public class NpyTable implements SupportsRead, SupportsMetadataColumns {
 
   @Override
   public Set<TableCapability> capabilities() {
-    return EnumSet.of(TableCapability.BATCH_READ);
+    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.TRUNCATE,
+        TableCapability.ACCEPT_ANY_SCHEMA);
   }
 
   @Override
@@ -64,6 +74,15 @@ public class NpyTable implements SupportsRead, SupportsMetadataColumns {
     Map<String, String> merged = new HashMap<>(options.asCaseSensitiveMap());
     merged.putAll(scanOptions.asCaseSensitiveMap());
     return dataset().newScanBuilder(schema(), ReadOptions.parse(format, new CaseInsensitiveStringMap(merged)));
+  }
+
+  @Override
+  public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
+    List<String> paths = ReadOptions.parse(format, options).paths();
+    if (paths.size() != 1) {
+      throw new IllegalArgumentException("a write needs one path, not " + paths);
+    }
+    return new NpyWriteBuilder(format, paths.get(0), options.asCaseSensitiveMap(), info, WriteMode.APPEND);
   }
 
   @Override

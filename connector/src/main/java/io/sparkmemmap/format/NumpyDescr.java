@@ -169,8 +169,7 @@ public final class NumpyDescr {
     }
     if (descr instanceof Tuple tuple && tuple.items().size() == 2) {
       // (base, shape): a subarray; an inner subarray's dimensions come last, as numpy lays them out
-      Shaped base = shapedOf(tuple.items().get(0));
-      return new Shaped(base.dtype(), concat(shapeOf(tuple.items().get(1), descr), base.shape()));
+      return subarray(shapedOf(tuple.items().get(0)), shapeOf(tuple.items().get(1), descr), descr);
     }
     throw new IllegalArgumentException("not a dtype descr: " + describe(descr)
         + " (expected a type string, a list of fields or a (type, shape) pair)");
@@ -204,7 +203,7 @@ public final class NumpyDescr {
       }
       Shaped type = shapedOf(parts.get(1));
       if (parts.size() == 3) {
-        type = new Shaped(type.dtype(), concat(shapeOf(parts.get(2), item), type.shape()));
+        type = subarray(type, shapeOf(parts.get(2), item), item);
       }
       long size = type.byteSize();
       boolean padding = name.isEmpty() && title == null
@@ -405,6 +404,7 @@ public final class NumpyDescr {
     }
     Shape shape = Shape.scalar();
     int typeStart = 0;
+    boolean subarray = piece.charAt(0) == '(' || isAsciiDigit(piece.charAt(0));
     if (piece.charAt(0) == '(') {
       int close = piece.indexOf(')');
       if (close < 0) {
@@ -412,8 +412,8 @@ public final class NumpyDescr {
       }
       shape = parseDims(piece.substring(1, close), wholeText);
       typeStart = close + 1;
-    } else if (Character.isDigit(piece.charAt(0))) {
-      while (typeStart < piece.length() && Character.isDigit(piece.charAt(typeStart))) {
+    } else if (subarray) {
+      while (typeStart < piece.length() && isAsciiDigit(piece.charAt(typeStart))) {
         typeStart++;
       }
       shape = parseDims(piece.substring(0, typeStart), wholeText);
@@ -422,7 +422,30 @@ public final class NumpyDescr {
     if (type.isEmpty()) {
       throw notUnderstood(wholeText, "a subarray shape without a type");
     }
-    return new Shaped(parseScalar(type, wholeText), shape);
+    Shaped scalar = new Shaped(parseScalar(type, wholeText), Shape.scalar());
+    return subarray ? subarray(scalar, shape, wholeText) : scalar;
+  }
+
+  /**
+   * {@code base} with an outer subarray shape. numpy refuses a shape on the unsized {@code S0}, {@code U0} and
+   * {@code V0} ("invalid itemsize in generic type tuple"), or reads {@code (type, n)} there as an item size; so
+   * that no text means one layout here and another to numpy, both are refused.
+   */
+  private static Shaped subarray(Shaped base, Shape shape, Object context) {
+    if (base.dtype() instanceof ScalarDType scalar && scalar.kind().isFlexible() && scalar.itemSize() == 0) {
+      throw new IllegalArgumentException("a subarray of the unsized type " + scalar + " in " + describe(context)
+          + " is not a type numpy reads");
+    }
+    return new Shaped(base.dtype(), concat(shape, base.shape()));
+  }
+
+  /** Digits of sizes and shapes: ASCII only, as numpy reads them ({@code Character.isDigit} takes any script's). */
+  private static boolean isAsciiDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
+  private static boolean isAsciiDigits(String text) {
+    return text.chars().allMatch(c -> isAsciiDigit((char) c));
   }
 
   private static Shape parseDims(String dimsText, String wholeText) {
@@ -436,7 +459,7 @@ public final class NumpyDescr {
     long[] dims = new long[parts.size()];
     for (int i = 0; i < dims.length; i++) {
       String d = parts.get(i).strip();
-      if (d.isEmpty() || d.length() > 18 || !d.chars().allMatch(Character::isDigit)) {
+      if (d.isEmpty() || d.length() > 18 || !isAsciiDigits(d)) {
         throw notUnderstood(wholeText, "bad subarray dimension '" + d + "'");
       }
       dims[i] = Long.parseLong(d);
@@ -449,7 +472,8 @@ public final class NumpyDescr {
     Endian endian = Endian.nativeOrder();
     String rest = piece;
     char order = piece.charAt(0);
-    if (order == '<' || order == '>' || order == '|' || order == '=') {
+    boolean orderGiven = order == '<' || order == '>' || order == '|' || order == '=';
+    if (orderGiven) {
       endian = switch (order) {
         case '<' -> Endian.LITTLE;
         case '>' -> Endian.BIG;
@@ -471,6 +495,9 @@ public final class NumpyDescr {
       throw longDouble(wholeText);
     }
     String code = TYPE_NAMES.get(rest);
+    if (code != null && orderGiven && !rest.equals("datetime64") && !rest.equals("timedelta64")) {
+      throw notUnderstood(wholeText, "a byte order goes with a type code such as '<f4', not with a type name");
+    }
     if (code == null) {
       code = rest.length() == 1 && CHAR_CODES.containsKey(rest.charAt(0)) ? CHAR_CODES.get(rest.charAt(0)) : rest;
     }
@@ -479,7 +506,7 @@ public final class NumpyDescr {
     }
     char kindCode = code.charAt(0) == 'a' ? 'S' : code.charAt(0); // 'a' is numpy's old alias of 'S'
     String sizeText = code.substring(1);
-    if (!sizeText.chars().allMatch(Character::isDigit) || sizeText.length() > 10) {
+    if (!isAsciiDigits(sizeText) || sizeText.length() > 10) {
       throw notUnderstood(wholeText, null);
     }
     long size = sizeText.isEmpty() ? -1 : Long.parseLong(sizeText);
@@ -512,14 +539,14 @@ public final class NumpyDescr {
         return ScalarDType.object();
       case DATETIME:
       case TIMEDELTA: {
-        if (size != -1 && size != 8) {
-          throw notUnderstood(wholeText, null);
+        if ((size != -1 && size != 8) || (size == -1 && unitText != null)) {
+          throw notUnderstood(wholeText, null); // numpy takes 'M' and 'M8[s]', not 'M[s]'
         }
         DateUnit unit = DateUnit.GENERIC;
         long multiplier = 1;
         if (unitText != null) {
           int digitsEnd = unitText.startsWith("+") ? 1 : 0;
-          while (digitsEnd < unitText.length() && Character.isDigit(unitText.charAt(digitsEnd))) {
+          while (digitsEnd < unitText.length() && isAsciiDigit(unitText.charAt(digitsEnd))) {
             digitsEnd++;
           }
           String multiplierText = unitText.substring(unitText.startsWith("+") ? 1 : 0, digitsEnd);
@@ -539,8 +566,8 @@ public final class NumpyDescr {
         return ScalarDType.datetime(kind, endian, unit, multiplier);
       }
       default: {
-        if (size == -1) {
-          throw notUnderstood(wholeText, null); // 'u' and the like need a size
+        if (size == -1 || size > Integer.MAX_VALUE) {
+          throw notUnderstood(wholeText, null); // 'u' and the like need a size; an int cast would wrap the others
         }
         if ((kind == DTypeKind.FLOAT && (size == 12 || size == 16))
             || (kind == DTypeKind.COMPLEX && (size == 24 || size == 32))) {

@@ -22,6 +22,10 @@ public record ScalarDType(DTypeKind kind, Endian endian, int itemSize, DateUnit 
     if (unitMultiplier < 1) {
       throw new IllegalArgumentException("datetime unit multiplier must be positive: " + unitMultiplier);
     }
+    if (unit == DateUnit.GENERIC && unitMultiplier != 1) {
+      // numpy has no such type, and its descr ('<M8') could not say the multiplier
+      throw new IllegalArgumentException("the generic datetime unit takes no multiplier: " + unitMultiplier);
+    }
     if (kind == DTypeKind.UNICODE && itemSize % 4 != 0) {
       throw new IllegalArgumentException("a unicode type holds 4 bytes per character, not " + itemSize + " bytes");
     }

@@ -1,6 +1,8 @@
 package io.sparkmemmap.format;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * A structured NumPy type: named fields at byte offsets within an item of {@code itemSize} bytes. Gaps between
@@ -17,11 +19,11 @@ public record StructDType(List<Field> fields, int itemSize) implements DType {
             "field '" + field.name() + "' at offset " + field.offset() + " does not fit in " + itemSize + " bytes");
       }
     }
-    for (int i = 0; i < fields.size(); i++) {
-      for (int j = i + 1; j < fields.size(); j++) {
-        if (fields.get(i).name().equals(fields.get(j).name())) {
-          throw new IllegalArgumentException("field name '" + fields.get(i).name() + "' appears twice");
-        }
+    // a set, not a pairwise check: a header may list tens of thousands of fields
+    Set<String> names = new HashSet<>();
+    for (Field field : fields) {
+      if (!names.add(field.name())) {
+        throw new IllegalArgumentException("field name '" + field.name() + "' appears twice");
       }
     }
   }
@@ -62,6 +64,10 @@ public record StructDType(List<Field> fields, int itemSize) implements DType {
       }
       if (shape == null) {
         shape = Shape.scalar();
+      }
+      if (shape.rank() > 0 && dtype instanceof ScalarDType scalar && scalar.kind().isFlexible()
+          && scalar.itemSize() == 0) {
+        throw new IllegalArgumentException("numpy has no subarray of the unsized type " + scalar);
       }
     }
 

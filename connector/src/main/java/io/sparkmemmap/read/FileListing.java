@@ -17,11 +17,11 @@ import org.apache.hadoop.fs.Path;
  * (hidden files, starting with {@code _} or {@code .}, left out); a glob gives its matches in name order, each
  * expanded the same way.
  */
-final class FileListing {
+public final class FileListing {
   private FileListing() {}
 
   /** A listed file and the file system it lives on. */
-  record Listed(FileSystem fs, FileStatus status) {
+  public record Listed(FileSystem fs, FileStatus status) {
     String uri() {
       return status.getPath().toUri().toString();
     }
@@ -32,7 +32,7 @@ final class FileListing {
    *
    * @param suffix the suffix of the files read from directories, such as {@code .npy}
    */
-  static List<Listed> list(List<String> paths, String suffix, Configuration conf) throws IOException {
+  public static List<Listed> list(List<String> paths, String suffix, Configuration conf) throws IOException {
     if (paths.isEmpty()) {
       throw new IllegalArgumentException("no path given: use load(path) or option 'path'");
     }
@@ -77,7 +77,8 @@ final class FileListing {
     return result;
   }
 
-  private static boolean isGlob(String path) {
+  /** Whether a path is a pattern Hadoop expands. */
+  public static boolean isGlob(String path) {
     for (char c : path.toCharArray()) {
       if (c == '*' || c == '?' || c == '[' || c == '{') {
         return true;

@@ -19,12 +19,12 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 public final class ReadOptions {
   static final String PATH = "path";
   static final String PATHS = "paths";
-  static final String DTYPE = "dtype";
+  public static final String DTYPE = "dtype";
   static final String SHAPE = "shape";
   static final String OFFSET = "offset";
-  static final String ORDER = "order";
+  public static final String ORDER = "order";
   static final String ARRAY = "array";
-  static final String LAYOUT = "layout";
+  public static final String LAYOUT = "layout";
   static final String MAX_PARTITION_BYTES = "maxPartitionBytes";
   static final String BATCH_SIZE = "batchSize";
   static final String BYTES_AS_STRING = "bytesAsString";
@@ -33,7 +33,7 @@ public final class ReadOptions {
   static final int DEFAULT_BATCH_SIZE = 4096;
 
   /** How rows and columns are made of the array; see the SPEC's {@code layout} option. */
-  enum Layout {
+  public enum Layout {
     AUTO, COLUMNS, FLAT
   }
 
@@ -156,7 +156,8 @@ public final class ReadOptions {
     return List.copyOf(result);
   }
 
-  private static DType parseDType(String text) {
+  /** The {@code dtype} option; an error names the option. */
+  public static DType parseDType(String text) {
     try {
       return NumpyDescr.parse(text);
     } catch (IllegalArgumentException e) {
@@ -196,7 +197,8 @@ public final class ReadOptions {
     return dims;
   }
 
-  private static boolean parseOrder(String text) {
+  /** The {@code order} option: true for Fortran order. */
+  public static boolean parseOrder(String text) {
     if (text == null) {
       return false;
     }
@@ -210,7 +212,7 @@ public final class ReadOptions {
     }
   }
 
-  private static Layout parseLayout(String text) {
+  public static Layout parseLayout(String text) {
     if (text == null) {
       return Layout.AUTO;
     }
@@ -252,7 +254,7 @@ public final class ReadOptions {
     throw new IllegalArgumentException("option '" + key + "' must be a non-negative integer, got '" + text + "'");
   }
 
-  private static int positiveInt(CaseInsensitiveStringMap options, String key, int defaultValue) {
+  public static int positiveInt(CaseInsensitiveStringMap options, String key, int defaultValue) {
     String text = options.get(key);
     if (text == null) {
       return defaultValue;
@@ -268,7 +270,7 @@ public final class ReadOptions {
     throw new IllegalArgumentException("option '" + key + "' must be a positive integer, got '" + text + "'");
   }
 
-  private static boolean bool(CaseInsensitiveStringMap options, String key) {
+  public static boolean bool(CaseInsensitiveStringMap options, String key) {
     String text = options.get(key);
     if (text == null) {
       return false;

@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.apache.spark.sql.types.ArrayType;
@@ -217,12 +218,25 @@ class NpyShapesReadTest {
 
   @Test
   void aUserSchemaIsCheckedAgainstTheFile() {
-    Dataset<Row> df = SparkTestSession.get().read().schema("value array<double>").format("npy")
-        .load(path("c_4x3_f8le.npy"));
-    assertEquals(expected.get("c_4x3_f8le.npy"), SparkValues.canonical(df.collectAsList()));
-    Exception e = assertThrows(Exception.class, () -> SparkTestSession.get().read().schema("value array<float>")
-        .format("npy").load(path("c_4x3_f8le.npy")).collect());
-    assertTrue(e.getMessage().contains("value") && e.getMessage().contains("array<double>"), e.getMessage());
+    // Spark refuses spark.read.schema(...) for sources that name paths through a catalog, as npy does for its save
+    // modes; a table declared with columns carries a user schema instead
+    SparkSession spark = SparkTestSession.get();
+    Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read().schema("value array<double>")
+        .format("npy").load(path("c_4x3_f8le.npy")));
+    assertTrue(refused.getMessage().contains("user specified schema"), refused.getMessage());
+    try {
+      spark.sql("CREATE TABLE user_schema_right (value array<double>) USING npy LOCATION '"
+          + path("c_4x3_f8le.npy") + "'");
+      assertEquals(expected.get("c_4x3_f8le.npy"),
+          SparkValues.canonical(spark.table("user_schema_right").collectAsList()));
+      spark.sql("CREATE TABLE user_schema_wrong (value array<float>) USING npy LOCATION '"
+          + path("c_4x3_f8le.npy") + "'");
+      Exception e = assertThrows(Exception.class, () -> spark.table("user_schema_wrong").collect());
+      assertTrue(e.getMessage().contains("value") && e.getMessage().contains("array<double>"), e.getMessage());
+    } finally {
+      spark.sql("DROP TABLE IF EXISTS user_schema_right");
+      spark.sql("DROP TABLE IF EXISTS user_schema_wrong");
+    }
   }
 
   @Test

@@ -1,0 +1,78 @@
+package io.sparkmemmap.write;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.connector.write.BatchWrite;
+import org.apache.spark.sql.connector.write.DataWriterFactory;
+import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
+import org.apache.spark.sql.connector.write.WriterCommitMessage;
+
+/**
+ * The driver's part of a write: prepares the staging directory, then publishes the committed attempts' parts
+ * ({@link Publisher}) or removes everything staged. Spark's output commit coordinator lets exactly one attempt
+ * per partition commit, and hands this class exactly that attempt's message.
+ */
+final class NpyBatchWrite implements BatchWrite {
+  private final WriteJob job;
+  private final OutputTarget target;
+  private final transient OutputFiles files;
+
+  NpyBatchWrite(WriteJob job, OutputTarget target, OutputFiles files) {
+    this.job = job;
+    this.target = target;
+    this.files = files;
+  }
+
+  @Override
+  public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    try {
+      // made here, not by tasks, so that a straggling attempt after the job cannot recreate it
+      files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
+          + target.describe(), e);
+    }
+    return new NpyDataWriterFactory(job);
+  }
+
+  @Override
+  public boolean useCommitCoordinator() {
+    return true;
+  }
+
+  @Override
+  public void commit(WriterCommitMessage[] messages) {
+    StagedPart[] parts = new StagedPart[messages.length];
+    for (int i = 0; i < messages.length; i++) {
+      parts[i] = (StagedPart) messages[i];
+    }
+    Publisher publisher = new Publisher(job, target, files);
+    try {
+      publisher.publish(parts);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not publish the output at " + target.describe() + ": " + e.getMessage(),
+          e);
+    } finally {
+      cleanUp(publisher);
+    }
+  }
+
+  @Override
+  public void abort(WriterCommitMessage[] messages) {
+    cleanUp(new Publisher(job, target, files));
+  }
+
+  private void cleanUp(Publisher publisher) {
+    try {
+      publisher.cleanUp();
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not remove the staging directory " + target.staging(), e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "NpyBatchWrite[" + job.format() + " " + target.mode() + " " + target.describe() + "]";
+  }
+}

@@ -1,0 +1,232 @@
+package io.sparkmemmap.write;
+
+import io.sparkmemmap.format.DType;
+import io.sparkmemmap.format.NpyHeader;
+import io.sparkmemmap.format.Shape;
+import io.sparkmemmap.write.OutputFiles.PathState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Job commit: turns the staged parts of the committed task attempts into the output at the target path, so that
+ * the output appears whole or not at all.
+ *
+ * <ul>
+ *   <li>Directory: parts are renamed into {@code staging/out} with {@code _SUCCESS}, then that directory is renamed
+ *       to the target (over an old one moved aside for overwrite). Appending renames new parts into the directory,
+ *       numbered after the existing ones so that name order is row order.
+ *   <li>Single file: header and every part's rows are assembled into {@code staging/assembled} with kernel-side
+ *       copies, then renamed to the target. Appending grows the file in place ({@link InPlaceAppend}), or rewrites
+ *       it into staging and renames it over the old one where that is impossible.
+ * </ul>
+ */
+final class Publisher {
+  static final String SUCCESS = "_SUCCESS";
+  private static final Pattern PART_NUMBER = Pattern.compile("^part-(\\d+)");
+
+  private final WriteJob job;
+  private final OutputTarget target;
+  private final OutputFiles files;
+
+  Publisher(WriteJob job, OutputTarget target, OutputFiles files) {
+    this.job = job;
+    this.target = target;
+    this.files = files;
+  }
+
+  /** Publishes the parts, one per partition (null entries are partitions that never committed). */
+  void publish(StagedPart[] committed) throws IOException {
+    List<StagedPart> parts = Arrays.stream(committed)
+        .filter(p -> p != null && p.hasRows())
+        .sorted(Comparator.comparingInt(StagedPart::partitionId))
+        .toList();
+    long[] lengths = agreedLengths(parts);
+    if (target.singleFile()) {
+      publishFile(parts, lengths);
+    } else {
+      publishDirectory(parts, lengths, committed.length);
+    }
+  }
+
+  /** Removes everything staged: the attempts' files, and any half-assembled output. */
+  void cleanUp() throws IOException {
+    files.deleteRecursively(target.staging());
+  }
+
+  /** The array lengths every task found; tasks that disagree wrote ragged arrays across partitions. */
+  private long[] agreedLengths(List<StagedPart> parts) {
+    long[] agreed = null;
+    StagedPart first = null;
+    for (StagedPart part : parts) {
+      if (agreed == null) {
+        agreed = part.lengths();
+        first = part;
+        continue;
+      }
+      for (int i = 0; i < agreed.length; i++) {
+        if (agreed[i] != part.lengths()[i]) {
+          throw new NpyWriteException("column '" + job.plan().arrayColumns().get(i) + "' holds arrays of different "
+              + "lengths: " + agreed[i] + " in partition " + first.partitionId() + " and " + part.lengths()[i]
+              + " in partition " + part.partitionId() + "; NumPy arrays cannot be ragged, so pad or filter the "
+              + "arrays to one length first");
+        }
+      }
+    }
+    return agreed != null ? agreed : OutputPlan.withUnknownAsZero(job.plan().initialLengths());
+  }
+
+  private List<ByteRange> rowsOf(List<StagedPart> parts, int rowBytes) {
+    List<ByteRange> ranges = new ArrayList<>();
+    for (StagedPart part : parts) {
+      ranges.add(new ByteRange(part.path(), part.dataOffset(), part.rows() * rowBytes));
+    }
+    return ranges;
+  }
+
+  private byte[] header(DType dtype, Shape rowShape, long rows) {
+    return job.hasHeader() ? NpyHeader.encode(dtype, false, withRows(rowShape, rows)) : new byte[0];
+  }
+
+  static Shape withRows(Shape rowShape, long rows) {
+    long[] dims = new long[rowShape.rank() + 1];
+    dims[0] = rows;
+    System.arraycopy(rowShape.dims(), 0, dims, 1, rowShape.rank());
+    return Shape.of(dims);
+  }
+
+  // ---- single file -------------------------------------------------------------------------------------------
+
+  private void publishFile(List<StagedPart> parts, long[] lengths) throws IOException {
+    DType dtype = job.plan().dtype(lengths);
+    Shape rowShape = job.plan().rowShape(lengths);
+    int rowBytes = job.plan().rowBytes(lengths);
+    long rows = parts.stream().mapToLong(StagedPart::rows).sum();
+    List<ByteRange> ranges = rowsOf(parts, rowBytes);
+    PathState state = files.state(target.path());
+    if (target.mode() == WriteMode.APPEND && state == PathState.FILE) {
+      appendToFile(dtype, rowShape, rows, ranges);
+      return;
+    }
+    Path assembled = new Path(target.staging(), "assembled" + job.format().fileSuffix());
+    files.assemble(assembled, header(dtype, rowShape, rows), ranges);
+    publishReplacing(assembled, state);
+  }
+
+  private void appendToFile(DType dtype, Shape rowShape, long rows, List<ByteRange> ranges) throws IOException {
+    Path file = target.path();
+    if (files.isLocal()) {
+      Optional<InPlaceAppend> inPlace = InPlaceAppend.open(file, job.hasHeader(), dtype, rowShape, rows);
+      if (inPlace.isPresent()) {
+        try (InPlaceAppend append = inPlace.get()) {
+          append.appendData(ranges);
+          append.commitHeader();
+        }
+        return;
+      }
+    }
+    // the whole array again, old rows then new, published by one rename over the old file
+    List<ByteRange> all = new ArrayList<>();
+    byte[] header;
+    if (job.hasHeader()) {
+      NpyHeader old = files.readHeader(file);
+      InPlaceAppend.checkAppendable(old, dtype, rowShape, file.toString());
+      all.add(new ByteRange(file, old.dataOffset(), old.dataLength()));
+      header = NpyHeader.encode(dtype, false, InPlaceAppend.grownShape(old.shape(), rows));
+    } else {
+      all.add(new ByteRange(file, 0, files.length(file)));
+      header = new byte[0];
+    }
+    all.addAll(ranges);
+    Path assembled = new Path(target.staging(), "assembled" + job.format().fileSuffix());
+    files.assemble(assembled, header, all);
+    files.replace(assembled, file);
+  }
+
+  // ---- directory ---------------------------------------------------------------------------------------------
+
+  private void publishDirectory(List<StagedPart> parts, long[] lengths, int partitions) throws IOException {
+    PathState state = files.state(target.path());
+    String suffix = job.format().fileSuffix();
+    if (target.mode() == WriteMode.APPEND && state == PathState.DIRECTORY) {
+      int next = nextPartNumber(files.list(target.path()));
+      int width = digits(next + parts.size());
+      for (int i = 0; i < parts.size(); i++) {
+        files.rename(parts.get(i).path(), new Path(target.path(), partName(next + i, width, suffix)));
+      }
+      files.createEmptyFile(new Path(target.path(), SUCCESS));
+      return;
+    }
+    Path out = new Path(target.staging(), "out");
+    files.mkdirs(out);
+    int width = digits(Math.max(parts.size(), partitions));
+    for (int i = 0; i < parts.size(); i++) {
+      files.rename(parts.get(i).path(), new Path(out, partName(i, width, suffix)));
+    }
+    if (parts.isEmpty()) {
+      // no rows: one part that still tells readers the dtype
+      DType dtype = job.plan().dtype(lengths);
+      files.assemble(new Path(out, partName(0, width, suffix)), header(dtype, job.plan().rowShape(lengths), 0),
+          List.of());
+    }
+    files.createEmptyFile(new Path(out, SUCCESS));
+    publishReplacing(out, state);
+  }
+
+  private String partName(int number, int width, String suffix) {
+    return String.format("part-%0" + width + "d-%s%s", number, job.queryId(), suffix);
+  }
+
+  private static int digits(int count) {
+    return Math.max(5, Integer.toString(Math.max(0, count - 1)).length());
+  }
+
+  /** The number after the highest {@code part-N} in a directory, so that new parts sort after old ones. */
+  static int nextPartNumber(List<String> names) {
+    int next = 0;
+    for (String name : names) {
+      Matcher m = PART_NUMBER.matcher(name);
+      if (m.find() && m.group(1).length() < 10) {
+        next = Math.max(next, Integer.parseInt(m.group(1)) + 1);
+      }
+    }
+    return next;
+  }
+
+  // ---- the final rename --------------------------------------------------------------------------------------
+
+  /**
+   * Renames the staged output to the target. Create and append-to-nothing refuse to replace anything (another
+   * writer may have published meanwhile); overwrite moves the old output aside first and deletes it with the
+   * staging directory, restoring it if the rename fails.
+   */
+  private void publishReplacing(Path staged, PathState state) throws IOException {
+    Path path = target.path();
+    if (target.mode() != WriteMode.OVERWRITE || state == PathState.MISSING) {
+      files.rename(staged, path);
+      return;
+    }
+    if (state == PathState.FILE && target.singleFile()) {
+      files.replace(staged, path);
+      return;
+    }
+    Path replaced = new Path(target.staging(), "replaced");
+    files.rename(path, replaced);
+    try {
+      files.rename(staged, path);
+    } catch (IOException | RuntimeException e) {
+      try {
+        files.rename(replaced, path);
+      } catch (IOException restore) {
+        e.addSuppressed(restore);
+      }
+      throw e;
+    }
+  }
+}

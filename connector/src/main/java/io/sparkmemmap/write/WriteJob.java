@@ -1,0 +1,21 @@
+package io.sparkmemmap.write;
+
+import io.sparkmemmap.ArrayFormat;
+import java.io.Serializable;
+
+/**
+ * What every task of a write needs: the plan of the bytes, the format, and where to stage.
+ *
+ * @param stagingDir URI of the job's staging directory; task files go to its {@link #ATTEMPTS} subdirectory
+ * @param localTarget whether the target is on the local file system, so tasks write straight into staging
+ */
+record WriteJob(ArrayFormat format, OutputPlan plan, String queryId, String stagingDir, boolean localTarget,
+    HadoopConf hadoopConf, boolean fillsNulls) implements Serializable {
+
+  /** The subdirectory of the staging directory that task attempts write into. */
+  static final String ATTEMPTS = "attempts";
+
+  boolean hasHeader() {
+    return format == ArrayFormat.NPY;
+  }
+}

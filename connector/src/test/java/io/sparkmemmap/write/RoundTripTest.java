@@ -1,0 +1,164 @@
+package io.sparkmemmap.write;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmemmap.Python;
+import io.sparkmemmap.SparkTestSession;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A file NumPy wrote, read by Spark and written back, has the same dtype, the same shape and a byte-identical data
+ * region, for every dtype the reader maps (as the fields of one structured array, and as 1-D arrays), N-D and
+ * nested arrays, and 2-D arrays read as columns: the field metadata {@code numpy.dtype} carries the type through.
+ * Values are what Spark can hold exactly: whole microseconds for finer units, canonical booleans.
+ */
+class RoundTripTest {
+  /** Every scalar type of the SPEC table, as the read tests list them; multi-byte ones in both byte orders. */
+  private static final List<String> TYPES = List.of(
+      "b1", "i1", "u1", "i2", "i4", "i8", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16",
+      "M8[Y]", "M8[M]", "M8[W]", "M8[D]", "M8[h]", "M8[m]", "M8[s]", "M8[ms]", "M8[us]", "M8[ns]", "M8[ps]",
+      "M8[fs]", "M8[as]", "M8[10ms]", "M8[3D]",
+      "m8[Y]", "m8[M]", "m8[W]", "m8[D]", "m8[h]", "m8[m]", "m8[s]", "m8[ms]", "m8[us]", "m8[ns]", "m8[ps]",
+      "m8[fs]", "m8[as]", "m8[7s]",
+      "S5", "U4", "V3");
+
+  /** 1-D arrays of one simple dtype: a single column {@code value}. */
+  private static final List<String> ONE_D = List.of("<f2", ">M8[ns]", "<U4", "|S5", "<u8", ">m8[Y]");
+
+  /** Arrays that are not one scalar per row: N-D, structured, nested, and 2-D read one column per axis-1 index. */
+  private static final Map<String, String> SHAPED = Map.of(
+      "cube", "np.arange(60, dtype='>i2').reshape(5, 3, 4)",
+      "records", "np.array([(1, (2.5, b'ab'), [[1, 2, 3], [4, 5, 6]]), (-7, (np.nan, b''), np.zeros((2, 3)))], "
+          + "dtype=[('a', '<i4'), ('b', [('c', '<f8'), ('d', 'S3')]), ('e', '<f4', (2, 3))])",
+      // padding bytes zero, as a writer leaves them: np.array of tuples leaves them uninitialized
+      "padded", "zeroed([(1, (2, 3.5)), (4, (5, -1.0))], "
+          + "[('k', '<i8'), ('inner', np.dtype([('x', 'u1'), ('y', '<f8')], align=True))])",
+      "vectors", "(np.arange(40, dtype='<f4') / 7).reshape(10, 4)");
+
+  @TempDir
+  static Path dir;
+
+  private static SparkSession spark;
+  /** The fields of all.npy: one per scalar dtype and byte order. */
+  private static List<String> allFields;
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void writeFiles() {
+    spark = SparkTestSession.get();
+    StringBuilder shaped = new StringBuilder();
+    SHAPED.forEach((name, expr) -> shaped.append("np.save(d + '/").append(name).append(".npy', ").append(expr)
+        .append(")\n"));
+    allFields = (List<String>) NumpyChecks.run(String.join("\n",
+        "d = " + Python.literal(dir),
+        "def values(t):",
+        "    dt = np.dtype(t)",
+        "    k = dt.kind",
+        "    if k == 'b': return np.array([0, 1, 1, 0], 'u1').view('?')",
+        "    if k in 'iu':",
+        "        info = np.iinfo(dt)",
+        "        return np.array([info.min, info.max, 0, 1, info.max // 3], dt)",
+        "    if k == 'f':",
+        "        info = np.finfo(dt)",
+        "        return np.array([0.0, -0.0, 1.5, -2.25, np.nan, np.inf, -np.inf, info.max, info.tiny,",
+        "                         info.smallest_subnormal, 0.1], dt)",
+        "    if k == 'c': return np.array([1 + 2j, -0.5 - 1j, complex(np.nan, np.inf), 0.1 + 0j], dt)",
+        "    if k in 'Mm':",
+        "        unit, count = np.datetime_data(dt)",
+        // units finer than a microsecond read floored to microseconds: values here are whole microseconds
+        "        per_us = {'ns': 10**3, 'ps': 10**6, 'fs': 10**9, 'as': 10**12}.get(unit, 1)",
+        "        big = {'Y': 8000, 'M': 90000, 'W': 400000, 'D': 2900000, 'h': 70000000, 'm': 2**35,",
+        "               'fs': 2**30, 'as': 2**20}.get(unit, 2**40)",
+        "        raw = np.array([0, 1, -1, 12345, -54321, big, -big], 'i8') * per_us",
+        "        return np.concatenate([raw.view(dt), np.array(['NaT'], dt)])",
+        "    if k == 'S': return np.array([b'ab', b'', b'a\\x00b', b'abcde', b'\\xff\\x00'], dt)",
+        "    if k == 'U': return np.array(['ab', '', '\\u00e9\\u20ac\\U0001F600', 'abcd', 'a\\x00b'], dt)",
+        "    if k == 'V': return np.array([b'abc', b'\\x00\\x00\\x00', b'a\\x00\\x00'], dt)",
+        "def zeroed(rows, dt):",
+        "    a, src = np.zeros(len(rows), dt), np.array(rows, dt)",
+        "    def copy(dst, s):",
+        "        for n in s.dtype.names:",
+        "            if s.dtype[n].names: copy(dst[n], s[n])",
+        "            else: dst[n] = s[n]",
+        "    copy(a, src)",
+        "    return a",
+        "def fname(t):",
+        "    return t.replace('<', 'le_').replace('<', 'le_').replace('>', 'be_').replace('|', '').replace('[', '_').replace(']', '')",
+        "ROWS = 11",
+        "fields = []",
+        "for t in " + pythonList(TYPES) + ":",
+        "    for order in ('<>' if t[0] not in 'SV' else '|'):",
+        "        dt = np.dtype(order + t) if order != '|' else np.dtype(t)",
+        "        v = values(t).astype(dt)",
+        // Spark's column names ignore case, and u4 is not U4: a number keeps the names apart
+        "        fields.append(('c%02d_' % len(fields) + fname(order + t), dt, np.resize(v, ROWS)))",
+        "a = np.zeros(ROWS, [(n, dt) for n, dt, _ in fields])",
+        "for n, _, v in fields:",
+        "    a[n] = v",
+        "np.save(d + '/all.npy', a)",
+        "for t in " + pythonList(ONE_D) + ":",
+        "    np.save(d + '/' + fname(t) + '.npy', values(t[1:]).astype(np.dtype(t)))",
+        shaped.toString(),
+        "emit([n for n, _, _ in fields])"));
+  }
+
+  private static String pythonList(List<String> items) {
+    return items.stream().map(Python::literal).reduce((a, b) -> a + ", " + b).map(s -> "[" + s + "]").orElse("[]");
+  }
+
+  /** The name the script's {@code fname} gives a dtype, plus {@code .npy}. */
+  private static String fileName(String typeWithOrder) {
+    return typeWithOrder.replace("<", "le_").replace(">", "be_").replace("|", "").replace("[", "_")
+        .replace("]", "") + ".npy";
+  }
+
+  /**
+   * Reads each file with Spark and writes it back as one file, then asks NumPy, in one run, whether dtype, shape
+   * and data bytes are the same.
+   */
+  @TestFactory
+  Stream<DynamicTest> everyDtypeWritesBackByteForByte() {
+    Map<String, Map<String, String>> files = new LinkedHashMap<>();
+    files.put("all.npy", Map.of());
+    ONE_D.forEach(t -> files.put(fileName(t), Map.of()));
+    SHAPED.keySet().forEach(n -> files.put(n + ".npy", Map.of()));
+    files.put("vectors.npy", Map.of("layout", "columns"));
+    StringBuilder checks = new StringBuilder("out = {}\n");
+    for (Map.Entry<String, Map<String, String>> file : files.entrySet()) {
+      Path source = dir.resolve(file.getKey());
+      Path copy = dir.resolve("copy-" + file.getKey());
+      Dataset<Row> df = spark.read().format("npy").options(file.getValue()).load(source.toString());
+      df.write().format("npy").options(file.getValue()).option("singleFile", "true").save(copy.toString());
+      checks.append("a, b = np.load(").append(Python.literal(source)).append("), check(")
+          .append(Python.literal(copy)).append(")\n")
+          .append("out[").append(Python.literal(file.getKey())).append("] = [a.dtype == b.dtype, ")
+          .append("list(a.shape) == list(b.shape), a.tobytes() == b.tobytes(), str(a.dtype), str(b.dtype)]\n");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, List<Object>> same = (Map<String, List<Object>>) NumpyChecks.run(checks + "emit(out)");
+    return files.keySet().stream().map(name -> DynamicTest.dynamicTest(name, () ->
+        assertEquals(List.of(true, true, true), same.get(name).subList(0, 3), name + ": " + same.get(name))));
+  }
+
+  /** The fields of all.npy, one per dtype and byte order, each a column whose metadata carries its dtype back. */
+  @TestFactory
+  Stream<DynamicTest> everyDtypeIsAColumn() {
+    List<String> columns = List.of(spark.read().format("npy").load(dir.resolve("all.npy").toString()).columns());
+    assertEquals(TYPES.size() * 2 - 2, allFields.size());
+    return allFields.stream().map(name -> DynamicTest.dynamicTest(name,
+        () -> assertTrue(columns.contains(name), name + " not among " + columns)));
+  }
+}
