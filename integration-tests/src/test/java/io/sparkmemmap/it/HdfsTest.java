@@ -120,6 +120,32 @@ class HdfsTest {
     assertEquals(expected, readBySpark, "what Spark reads back");
   }
 
+  @Test
+  void writesToHdfsAndReadsBack(MiniHdfs hdfs) throws Exception {
+    Dataset<Row> source = spark.read().format("npy").load(localFile.toString());
+    String parts = hdfs.url("/written/parts");
+    String single = hdfs.url("/written/single.npy");
+
+    source.write().format("npy").save(parts);
+    source.write().format("npy").option("singleFile", "true").save(single);
+
+    FileSystem fs = hdfs.fileSystem();
+    assertTrue(fs.exists(new org.apache.hadoop.fs.Path(parts, "_SUCCESS")), "_SUCCESS in " + parts);
+    assertTrue(fs.getFileStatus(new org.apache.hadoop.fs.Path(single)).isFile(), single + " is one file");
+    for (String written : List.of(parts, single)) {
+      Dataset<Row> back = spark.read().format("npy").load(written).select("id", "x", "y", "flag", "c");
+      assertEquals(0, back.exceptAll(source).count(), "rows only in " + written);
+      assertEquals(0, source.exceptAll(back).count(), "rows missing from " + written);
+    }
+
+    Path copied = ItEnvironment.workDir("hdfs-npy-written").resolve("single.npy");
+    fs.copyToLocalFile(new org.apache.hadoop.fs.Path(single), new org.apache.hadoop.fs.Path(copied.toUri()));
+    Python.run("a = np.sort(np.load(" + Python.literal(copied) + ", mmap_mode='r'), order='id')\n"
+        + "b = np.load(" + Python.literal(localFile) + ")\n"
+        + "assert a.dtype == b.dtype, (a.dtype, b.dtype)\n"
+        + "assert (a == b).all()\n");
+  }
+
   /**
    * Each input partition prefers the datanodes holding its bytes: among the hosts of the blocks it overlaps, and
    * including the one that holds most of them (its byte range follows from the rows it returns).

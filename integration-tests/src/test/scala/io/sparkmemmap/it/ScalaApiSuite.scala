@@ -2,7 +2,7 @@ package io.sparkmemmap.it
 
 import io.sparkmemmap.Python
 import io.sparkmemmap.it.harness.{ItEnvironment, SparkSessions}
-import org.apache.spark.sql.SparkSession
+import org.apache.spark.sql.{SaveMode, SparkSession}
 import org.apache.spark.sql.types.{ArrayType, DoubleType}
 import org.scalatest.BeforeAndAfterAll
 import org.scalatest.funsuite.AnyFunSuite
@@ -24,6 +24,44 @@ class ScalaApiSuite extends AnyFunSuite with BeforeAndAfterAll {
 
   private def readings(from: Int, until: Int): Seq[Reading] =
     (from until until).map(i => Reading(i.toLong, i % 7, i * 0.25f))
+
+  test("a Dataset of case classes written as one .npy is the structured array NumPy opens") {
+    val s = spark
+    import s.implicits._
+    val path = ItEnvironment.workDir("scala-api-single").resolve("readings.npy")
+    val written = readings(0, 10000)
+
+    written.toDS().write.format("npy").option("singleFile", "true").save(path.toString)
+
+    Python.run(
+      s"""a = np.load(${Python.literal(path)}, mmap_mode='r')
+        |assert a.dtype == np.dtype([('t', '<i8'), ('sensor', '<i4'), ('value', '<f4')]), a.dtype
+        |assert a.shape == (10000,), a.shape
+        |a = np.sort(a, order='t')
+        |i = np.arange(10000)
+        |assert (a['t'] == i).all() and (a['sensor'] == i % 7).all() and (a['value'] == i * 0.25).all()
+        |""".stripMargin)
+    val back = spark.read.format("npy").load(path.toString).as[Reading].collect().sortBy(_.t).toSeq
+    assert(back == written)
+  }
+
+  test("append grows a single .npy in place, and a read sees both batches") {
+    val s = spark
+    import s.implicits._
+    val path = ItEnvironment.workDir("scala-api-append").resolve("series.npy")
+
+    readings(0, 3000).toDS().write.format("npy").option("singleFile", "true").save(path.toString)
+    readings(3000, 5000).toDS().write.format("npy").option("singleFile", "true").mode(SaveMode.Append)
+      .save(path.toString)
+
+    Python.run(
+      s"""a = np.load(${Python.literal(path)}, mmap_mode='r')
+        |assert a.shape == (5000,), a.shape
+        |assert (np.sort(a['t']) == np.arange(5000)).all()
+        |""".stripMargin)
+    val back = spark.read.format("npy").load(path.toString).as[Reading].collect().sortBy(_.t).toSeq
+    assert(back == readings(0, 5000))
+  }
 
   test("a structured array NumPy made reads as a Dataset of case classes") {
     val s = spark
