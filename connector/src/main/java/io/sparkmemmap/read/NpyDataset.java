@@ -21,6 +21,10 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.SparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -118,6 +122,14 @@ public final class NpyDataset {
     return new NpyScanBuilder(this, tableSchema, scanOptions);
   }
 
+  /** The files, dtype and layout, as scans describe their input in EXPLAIN. */
+  String describe() {
+    String first = files.get(0).describe();
+    return options.format().shortName() + " [" + (files.size() == 1 ? first : files.size() + " arrays, first "
+        + first) + "] dtype=" + ArraySchema.descr(dtype) + " layout="
+        + options.layout().name().toLowerCase(java.util.Locale.ROOT) + (layout.fortran() ? " order=F" : "");
+  }
+
   List<ArrayFile> files() {
     return files;
   }
@@ -134,13 +146,29 @@ public final class NpyDataset {
     return columns;
   }
 
+  /** The data column of that name (an exact match first, then ignoring case), or {@code null}. */
+  ArraySchema.DataColumn column(String name) {
+    for (ArraySchema.DataColumn column : columns) {
+      if (column.field().name().equals(name)) {
+        return column;
+      }
+    }
+    for (ArraySchema.DataColumn column : columns) {
+      if (column.field().name().equalsIgnoreCase(name)) {
+        return column;
+      }
+    }
+    return null;
+  }
+
   ReadOptions options() {
     return options;
   }
 
-  /** The Hadoop configuration the files were listed with, for tasks to open them with. */
-  Configuration conf() {
-    return conf;
+  /** The Hadoop configuration the files were listed with, broadcast for tasks to open them with. */
+  Broadcast<SerializableConfiguration> broadcastConf() {
+    SparkContext context = ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).sparkContext();
+    return SerializableConfiguration.broadcast(context, conf);
   }
 
   /**

@@ -1,52 +1,106 @@
 package io.sparkmemmap.read;
 
-import java.io.Serializable;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 
 /**
- * The values of {@code _row_index} a read keeps: sorted, disjoint, non-empty intervals {@code [from, to)} of
- * non-negative longs. Planning intersects each file's rows with them, so rows outside are never mapped.
+ * The values of {@code _row_index} a read keeps: sorted, disjoint, non-adjacent intervals {@code [from, to)} within
+ * {@code [0, Long.MAX_VALUE)}. What pushed {@code _row_index} predicates keep in every file, and what a scan reads
+ * of one file ({@link SelectedRows}); rows outside are never mapped.
  */
-final class RowSelection implements Serializable {
-  private static final long serialVersionUID = 1L;
+final class RowSelection {
+  /** The end of the domain: no array has this many rows. */
+  static final long END = Long.MAX_VALUE;
 
-  static final RowSelection ALL = new RowSelection(new long[] {0, Long.MAX_VALUE});
+  static final RowSelection ALL = new RowSelection(new long[] {0, END});
   static final RowSelection NONE = new RowSelection(new long[0]);
 
-  /** from0, to0, from1, to1, ... */
+  /** {@code from0, to0, from1, to1, ...}, increasing, with gaps between intervals. */
   private final long[] bounds;
 
   private RowSelection(long[] bounds) {
     this.bounds = bounds;
   }
 
-  /** Rows {@code [from, to)}, clipped to non-negative indexes. */
+  /** Rows {@code [from, to)}, clipped to the domain. */
   static RowSelection range(long from, long to) {
     long start = Math.max(0, from);
-    return start >= to ? NONE : new RowSelection(new long[] {start, to});
+    long end = Math.min(END, to);
+    return start >= end ? NONE : new RowSelection(new long[] {start, end});
   }
 
   /** The single row {@code row}. */
   static RowSelection row(long row) {
-    return row < 0 || row == Long.MAX_VALUE ? NONE : range(row, row + 1);
+    return row < 0 || row >= END ? NONE : range(row, row + 1);
+  }
+
+  /** Several rows, in any order and with repeats, as {@code IN} gives them; impossible ones are left out. */
+  static RowSelection rows(long[] rows) {
+    long[] sorted = rows.clone();
+    Arrays.sort(sorted);
+    long[] result = new long[2 * sorted.length];
+    int n = 0;
+    for (long row : sorted) {
+      if (row < 0 || row >= END) {
+        continue;
+      }
+      if (n > 0 && result[n - 1] >= row) {
+        result[n - 1] = Math.max(result[n - 1], row + 1);
+      } else {
+        result[n++] = row;
+        result[n++] = row + 1;
+      }
+    }
+    return of(Arrays.copyOf(result, n));
+  }
+
+  private static RowSelection of(long[] bounds) {
+    return bounds.length == 0 ? NONE : new RowSelection(bounds);
   }
 
   boolean isAll() {
-    return bounds.length == 2 && bounds[0] == 0 && bounds[1] == Long.MAX_VALUE;
+    return bounds.length == 2 && bounds[0] == 0 && bounds[1] == END;
+  }
+
+  boolean isEmpty() {
+    return bounds.length == 0;
+  }
+
+  int intervalCount() {
+    return bounds.length / 2;
+  }
+
+  long from(int interval) {
+    return bounds[2 * interval];
+  }
+
+  long to(int interval) {
+    return bounds[2 * interval + 1];
+  }
+
+  /** The number of rows, saturating at {@link #END}. */
+  long count() {
+    long total = 0;
+    for (int i = 0; i < bounds.length; i += 2) {
+      long n = bounds[i + 1] - bounds[i];
+      if (total > END - n) {
+        return END;
+      }
+      total += n;
+    }
+    return total;
   }
 
   RowSelection intersect(RowSelection other) {
-    List<Long> result = new ArrayList<>();
+    long[] result = new long[bounds.length + other.bounds.length];
+    int n = 0;
     int i = 0;
     int j = 0;
     while (i < bounds.length && j < other.bounds.length) {
       long from = Math.max(bounds[i], other.bounds[j]);
       long to = Math.min(bounds[i + 1], other.bounds[j + 1]);
       if (from < to) {
-        result.add(from);
-        result.add(to);
+        result[n++] = from;
+        result[n++] = to;
       }
       if (bounds[i + 1] < other.bounds[j + 1]) {
         i += 2;
@@ -54,94 +108,59 @@ final class RowSelection implements Serializable {
         j += 2;
       }
     }
-    return of(result);
+    return of(Arrays.copyOf(result, n));
   }
 
   RowSelection union(RowSelection other) {
-    long[] all = new long[bounds.length + other.bounds.length];
-    System.arraycopy(bounds, 0, all, 0, bounds.length);
-    System.arraycopy(other.bounds, 0, all, bounds.length, other.bounds.length);
-    return normalized(all);
+    return complement().intersect(other.complement()).complement();
   }
 
-  /** The rows of {@code [0, Long.MAX_VALUE)} not selected. */
+  /** The rows of the domain not in this set. */
   RowSelection complement() {
-    List<Long> result = new ArrayList<>();
-    long next = 0;
+    long[] result = new long[bounds.length + 2];
+    int n = 0;
+    long previousEnd = 0;
     for (int i = 0; i < bounds.length; i += 2) {
-      if (bounds[i] > next) {
-        result.add(next);
-        result.add(bounds[i]);
+      if (bounds[i] > previousEnd) {
+        result[n++] = previousEnd;
+        result[n++] = bounds[i];
       }
-      next = bounds[i + 1];
+      previousEnd = bounds[i + 1];
     }
-    if (next < Long.MAX_VALUE) {
-      result.add(next);
-      result.add(Long.MAX_VALUE);
+    if (previousEnd < END) {
+      result[n++] = previousEnd;
+      result[n++] = END;
     }
-    return of(result);
+    return of(Arrays.copyOf(result, n));
   }
 
-  /** The selected intervals within a file of {@code rows} rows, as {@code [from, to)} pairs. */
-  List<long[]> within(long rows) {
-    List<long[]> result = new ArrayList<>();
-    for (int i = 0; i < bounds.length && bounds[i] < rows; i += 2) {
-      result.add(new long[] {bounds[i], Math.min(rows, bounds[i + 1])});
-    }
-    return result;
+  /** The rows below {@code rows}: this set within a file of that many rows. */
+  RowSelection below(long rows) {
+    return intersect(range(0, rows));
   }
 
-  /** How many rows of a file of {@code rows} rows are selected. */
-  long count(long rows) {
-    long n = 0;
-    for (long[] interval : within(rows)) {
-      n += interval[1] - interval[0];
-    }
-    return n;
-  }
-
-  /** A selection from several rows, in any order and with repeats, as {@code IN} gives them. */
-  static RowSelection rows(long[] rows) {
-    long[] sorted = rows.clone();
-    Arrays.sort(sorted);
-    List<Long> result = new ArrayList<>();
-    for (long row : sorted) {
-      if (row < 0 || row == Long.MAX_VALUE) {
+  /** The rows at ordinals {@code [skip, skip + take)} of this set, in order. */
+  RowSelection slice(long skip, long take) {
+    long[] result = new long[bounds.length];
+    int n = 0;
+    long toSkip = skip;
+    long toTake = take;
+    for (int i = 0; i < bounds.length && toTake > 0; i += 2) {
+      long from = bounds[i];
+      long length = bounds[i + 1] - from;
+      if (toSkip >= length) {
+        toSkip -= length;
         continue;
       }
-      int n = result.size();
-      if (n > 0 && result.get(n - 1) >= row) {
-        result.set(n - 1, Math.max(result.get(n - 1), row + 1));
-      } else {
-        result.add(row);
-        result.add(row + 1);
-      }
+      from += toSkip;
+      length -= toSkip;
+      toSkip = 0;
+      long taken = Math.min(length, toTake);
+      result[n++] = from;
+      result[n++] = from + taken;
+      toTake -= taken;
     }
-    return of(result);
-  }
-
-  private static RowSelection normalized(long[] pairs) {
-    int count = pairs.length / 2;
-    long[][] intervals = new long[count][];
-    for (int i = 0; i < count; i++) {
-      intervals[i] = new long[] {pairs[2 * i], pairs[2 * i + 1]};
-    }
-    Arrays.sort(intervals, (a, b) -> Long.compare(a[0], b[0]));
-    List<Long> result = new ArrayList<>();
-    for (long[] interval : intervals) {
-      int n = result.size();
-      if (n > 0 && result.get(n - 1) >= interval[0]) {
-        result.set(n - 1, Math.max(result.get(n - 1), interval[1]));
-      } else {
-        result.add(interval[0]);
-        result.add(interval[1]);
-      }
-    }
-    return of(result);
-  }
-
-  private static RowSelection of(List<Long> bounds) {
-    return bounds.isEmpty() ? NONE : new RowSelection(bounds.stream().mapToLong(Long::longValue).toArray());
+    return of(Arrays.copyOf(result, n));
   }
 
   @Override
@@ -154,13 +173,17 @@ final class RowSelection implements Serializable {
     return Arrays.hashCode(bounds);
   }
 
+  /** {@code [0, 10), [20, end)}, or {@code none}. */
   @Override
   public String toString() {
+    if (isEmpty()) {
+      return "none";
+    }
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < bounds.length; i += 2) {
       sb.append(i == 0 ? "" : ", ").append('[').append(bounds[i]).append(", ")
-          .append(bounds[i + 1] == Long.MAX_VALUE ? "end" : Long.toString(bounds[i + 1])).append(')');
+          .append(bounds[i + 1] == END ? "end" : Long.toString(bounds[i + 1])).append(')');
     }
-    return bounds.length == 0 ? "none" : sb.toString();
+    return sb.toString();
   }
 }

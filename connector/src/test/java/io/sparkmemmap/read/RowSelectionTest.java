@@ -3,7 +3,6 @@ package io.sparkmemmap.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RowSelectionTest {
@@ -29,12 +28,23 @@ class RowSelectionTest {
   @Test
   void clippedToAFile() {
     RowSelection s = RowSelection.range(5, 10).union(RowSelection.range(98, Long.MAX_VALUE));
-    List<long[]> within = s.within(100);
-    assertEquals(2, within.size());
-    assertEquals(98, within.get(1)[0]);
-    assertEquals(100, within.get(1)[1]);
-    assertEquals(7, s.count(100));
-    assertEquals(3, s.count(8));
-    assertEquals(0, s.count(5));
+    RowSelection within = s.below(100);
+    assertEquals(2, within.intervalCount());
+    assertEquals(98, within.from(1));
+    assertEquals(100, within.to(1));
+    assertEquals(7, within.count());
+    assertEquals(3, s.below(8).count());
+    assertEquals(0, s.below(5).count());
+    assertTrue(s.below(5).isEmpty());
+  }
+
+  @Test
+  void slicesCountRowsInOrderAcrossIntervals() {
+    RowSelection s = RowSelection.range(0, 10).union(RowSelection.range(20, 30));
+    assertEquals("[8, 10), [20, 23)", s.slice(8, 5).toString());
+    assertEquals("[25, 30)", s.slice(15, 100).toString());
+    assertEquals(RowSelection.NONE, s.slice(20, 5));
+    assertEquals(RowSelection.NONE, s.slice(0, 0));
+    assertEquals(Long.MAX_VALUE, RowSelection.ALL.count(), "saturates");
   }
 }
