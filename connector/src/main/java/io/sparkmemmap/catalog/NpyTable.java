@@ -49,12 +49,12 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
     this.format = format;
     this.options = new CaseInsensitiveStringMap(options);
     this.userSchema = userSchema;
-    ReadOptions.parse(format, this.options); // invalid options fail here, before any file is touched
   }
 
   @Override
   public String name() {
-    return format.shortName() + ".`" + String.join(",", ReadOptions.parse(format, options).paths()) + "`";
+    String paths = options.containsKey("path") ? options.get("path") : options.getOrDefault("paths", "");
+    return format.shortName() + ".`" + paths + "`";
   }
 
   @Override

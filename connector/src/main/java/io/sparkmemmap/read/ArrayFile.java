@@ -10,6 +10,7 @@ import org.apache.hadoop.fs.BlockLocation;
 final class ArrayFile implements Serializable {
   private static final long serialVersionUID = 1L;
 
+  private final String path;
   private final String uri;
   private final String entry;
   private final long fileLength;
@@ -22,7 +23,8 @@ final class ArrayFile implements Serializable {
   private final transient BlockLocation[] blocks;
 
   /**
-   * @param uri the file's qualified URI
+   * @param path the file's qualified Hadoop path, as {@code Path.toString()} gives it
+   * @param uri the file's URI, as {@code Path.toUri()} gives it
    * @param entry the {@code .npz} entry name ({@code x.npy}), or {@code null} for a plain file
    * @param fileLength the file's length when it was planned
    * @param dataOffset the data's first byte: in the file, or for a deflated entry in the entry's content
@@ -32,8 +34,9 @@ final class ArrayFile implements Serializable {
    * @param shapeText the array's shape, for messages
    * @param blocks the file's block locations, or {@code null}
    */
-  ArrayFile(String uri, String entry, long fileLength, long dataOffset, long dataLength, boolean deflated, long rows,
+  ArrayFile(String path, String uri, String entry, long fileLength, long dataOffset, long dataLength, boolean deflated, long rows,
       String shapeText, BlockLocation[] blocks) {
+    this.path = path;
     this.uri = uri;
     this.entry = entry;
     this.fileLength = fileLength;
@@ -45,6 +48,12 @@ final class ArrayFile implements Serializable {
     this.blocks = blocks;
   }
 
+  /** The qualified Hadoop path of the file, to open it by. */
+  String path() {
+    return path;
+  }
+
+  /** The file's URI, as the {@code _file} column gives it. */
   String uri() {
     return uri;
   }
@@ -83,7 +92,7 @@ final class ArrayFile implements Serializable {
 
   /** The file, and the entry of an archive, as every error about this array names it. */
   String describe() {
-    return entry == null ? uri : uri + ", entry '" + entry + "'";
+    return entry == null ? path : path + ", entry '" + entry + "'";
   }
 
   /** This array's data bytes for rows {@code [from, to)} in segment terms, for error messages. */

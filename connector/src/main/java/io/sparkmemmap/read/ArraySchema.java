@@ -22,8 +22,13 @@ final class ArraySchema {
   static final String VALUE = "value";
   static final String COLUMN_PREFIX = "c";
 
-  /** An output column and how to read it. */
-  record DataColumn(StructField field, ColumnPlan plan) {}
+  /**
+   * An output column and how to read it.
+   *
+   * @param scalar the column's NumPy type when each row holds one value of it (not an array, not a struct),
+   *     which is what aggregates can be computed over; otherwise {@code null}
+   */
+  record DataColumn(StructField field, ColumnPlan plan, ScalarDType scalar) {}
 
   /** A Spark type with its reader. */
   private record Value(DataType type, boolean nullable, ValueReader reader) {}
@@ -51,25 +56,32 @@ final class ArraySchema {
     if (layout == Layout.COLUMNS) {
       int width = rowShape[0];
       for (int j = 0; j < width; j++) {
-        columns.add(column(COLUMN_PREFIX + j, item, dtype, new ColumnPlan(j, new int[0], 0, item.reader())));
+        columns.add(column(COLUMN_PREFIX + j, item, dtype, new ColumnPlan(j, new int[0], 0, item.reader()),
+            scalarOf(dtype)));
       }
     } else if (dtype instanceof StructDType struct) {
       for (StructDType.Field f : struct.fields()) {
         Value field = field(f);
         Value shaped = new Value(nest(rowShape, field.type(), field.nullable()),
             field.nullable() && rowShape.length == 0, field.reader());
-        columns.add(column(f.name(), shaped, f.dtype(), new ColumnPlan(0, rowShape, f.offset(), field.reader())));
+        columns.add(column(f.name(), shaped, f.dtype(), new ColumnPlan(0, rowShape, f.offset(), field.reader()),
+            rowShape.length == 0 && f.shape().rank() == 0 ? scalarOf(f.dtype()) : null));
       }
     } else {
       Value shaped = new Value(nest(rowShape, item.type(), item.nullable()),
           item.nullable() && rowShape.length == 0, item.reader());
-      columns.add(column(VALUE, shaped, dtype, new ColumnPlan(0, rowShape, 0, item.reader())));
+      columns.add(column(VALUE, shaped, dtype, new ColumnPlan(0, rowShape, 0, item.reader()),
+          rowShape.length == 0 ? scalarOf(dtype) : null));
     }
     return List.copyOf(columns);
   }
 
-  private static DataColumn column(String name, Value value, DType dtype, ColumnPlan plan) {
-    return new DataColumn(new StructField(name, value.type(), value.nullable(), metadata(dtype)), plan);
+  private static DataColumn column(String name, Value value, DType dtype, ColumnPlan plan, ScalarDType scalar) {
+    return new DataColumn(new StructField(name, value.type(), value.nullable(), metadata(dtype)), plan, scalar);
+  }
+
+  private static ScalarDType scalarOf(DType dtype) {
+    return dtype instanceof ScalarDType scalar ? scalar : null;
   }
 
   private static Metadata metadata(DType dtype) {

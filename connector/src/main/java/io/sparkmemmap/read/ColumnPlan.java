@@ -35,6 +35,21 @@ final class ColumnPlan implements Serializable {
     this.reader = reader;
   }
 
+  /** Where in a row of {@code layout} the column's (single) value lies: its segment. */
+  int segment(RowLayout layout) {
+    return layout.segmentOf(firstItem);
+  }
+
+  /** Where in a row of {@code layout} the column's (single) value lies: bytes from the row's start in its segment. */
+  int offsetInRow(RowLayout layout) {
+    return layout.itemOffset(firstItem) + byteOffset;
+  }
+
+  /** The reader of the column's values. */
+  ValueReader reader() {
+    return reader;
+  }
+
   /** This column restricted to the nested fields a query asks for. */
   ColumnPlan prune(DataType requested) {
     DataType valueType = requested;

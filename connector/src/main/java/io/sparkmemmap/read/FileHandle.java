@@ -18,38 +18,41 @@ import org.apache.hadoop.fs.Path;
  * every other file system, read only by positioned reads. Counts the bytes it reads for the task metrics.
  */
 final class FileHandle implements Closeable {
-  private final String uri;
+  private final String path;
   private final FileChannel channel;
   private final FSDataInputStream stream;
   private final PositionalReader channelReader;
   private final long size;
   private long bytesRead;
 
-  private FileHandle(String uri, FileChannel channel, FSDataInputStream stream, long size) {
-    this.uri = uri;
+  private FileHandle(String path, FileChannel channel, FSDataInputStream stream, long size) {
+    this.path = path;
     this.channel = channel;
     this.stream = stream;
     this.channelReader = channel == null ? null : PositionalReader.of(channel);
     this.size = size;
   }
 
-  /** Opens the file of a qualified URI, as listed by Hadoop. */
-  static FileHandle open(String uri, Configuration conf) throws IOException {
-    URI parsed = URI.create(uri);
-    if ("file".equals(parsed.getScheme())) {
-      FileChannel channel = FileChannel.open(Paths.get(parsed), StandardOpenOption.READ);
+  /**
+   * Opens a file by its qualified Hadoop path, as listed. (Not by URI string: Hadoop leaves a {@code %} of a file
+   * name unescaped in its URIs, so they do not always decode back to the name.)
+   */
+  static FileHandle open(String qualifiedPath, Configuration conf) throws IOException {
+    Path path = new Path(qualifiedPath);
+    URI uri = path.toUri();
+    if ("file".equals(uri.getScheme())) {
+      FileChannel channel = FileChannel.open(Paths.get(uri.getPath()), StandardOpenOption.READ);
       try {
-        return new FileHandle(uri, channel, null, channel.size());
+        return new FileHandle(qualifiedPath, channel, null, channel.size());
       } catch (IOException | RuntimeException e) {
         channel.close();
         throw e;
       }
     }
-    Path path = new Path(parsed);
     FileSystem fs = path.getFileSystem(conf);
     FSDataInputStream stream = fs.open(path);
     try {
-      return new FileHandle(uri, null, stream, fs.getFileStatus(path).getLen());
+      return new FileHandle(qualifiedPath, null, stream, fs.getFileStatus(path).getLen());
     } catch (IOException | RuntimeException e) {
       stream.close();
       throw e;
@@ -79,7 +82,7 @@ final class FileHandle implements Closeable {
   /** Reads exactly {@code length} bytes at {@code position}. */
   void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
     if (position < 0 || position > size - length) {
-      throw new EOFException(uri + ": " + length + " bytes at offset " + position + " reach past the end of the file ("
+      throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the file ("
           + size + " bytes)");
     }
     if (channel != null) {
@@ -116,6 +119,6 @@ final class FileHandle implements Closeable {
 
   @Override
   public String toString() {
-    return uri;
+    return path;
   }
 }

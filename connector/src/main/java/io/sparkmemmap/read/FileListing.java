@@ -22,6 +22,12 @@ public final class FileListing {
 
   /** A listed file and the file system it lives on. */
   public record Listed(FileSystem fs, FileStatus status) {
+    /** The qualified path, which errors name and tasks open the file by. */
+    String path() {
+      return status.getPath().toString();
+    }
+
+    /** The URI, as the {@code _file} column gives it. */
     String uri() {
       return status.getPath().toUri().toString();
     }

@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
 /**
  * Rows of a deflated {@code .npz} entry, inflated as a stream over positioned reads of the archive (only the
  * entry's compressed bytes are read). C-order rows are inflated batch by batch, in order; a Fortran-order array is
- * inflated whole first, since each of its rows has bytes all over the entry.
+ * inflated whole first, since each of its rows has bytes all over the entry. Rows between the runs a read needs are
+ * inflated and dropped: a deflate stream has no index to seek with.
  */
 final class InflatedRows extends RowSource {
   /** The largest Fortran-order entry inflated into memory. */
@@ -28,8 +29,8 @@ final class InflatedRows extends RowSource {
       throws IOException {
     super(file, layout, segments, fromRow, toRow);
     this.handle = handle;
-    NpzDirectory archive = NpzDirectory.read(handle.reader(), file.uri());
-    NpzDirectory.Entry entry = archive.entry(file.entry()).orElseThrow(() -> new NpyFormatException(file.uri(),
+    NpzDirectory archive = NpzDirectory.read(handle.reader(), file.path());
+    NpzDirectory.Entry entry = archive.entry(file.entry()).orElseThrow(() -> new NpyFormatException(file.path(),
         "entry '" + file.entry() + "' is gone; the archive was rewritten after the read was planned"));
     this.content = archive.openEntry(entry);
     skip(file.dataOffset());
@@ -56,16 +57,20 @@ final class InflatedRows extends RowSource {
   }
 
   @Override
-  protected int load(long row, int maxRows) throws IOException {
+  protected int load(long row, long runEnd, int maxRows) throws IOException {
     if (whole) {
       for (int s : segments) {
         positions[s] = (int) (position(s, row) - file.dataOffset());
       }
       return maxRows;
     }
-    if (row != streamRow) {
+    if (row < streamRow) {
       throw new IllegalStateException(describe() + ": rows of a compressed entry are read in order, row " + streamRow
           + " is next, not " + row);
+    }
+    if (row > streamRow) {
+      skip((row - streamRow) * layout.rowBytes()); // rows between runs are inflated, never copied
+      streamRow = row;
     }
     int rows = Math.min(maxRows, maxRowsPerRead);
     int length = rows * layout.rowBytes();

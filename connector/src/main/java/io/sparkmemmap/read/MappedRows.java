@@ -8,7 +8,7 @@ import java.nio.channels.FileChannel;
 /**
  * Rows of a local file read through mappings of only their own bytes, in windows of at most
  * {@value #MAX_WINDOW_BYTES} bytes (all segments together), so that ranges and files past 2 GiB work. A window
- * holds whole rows; it is unmapped as soon as the rows after it are needed, and at close.
+ * holds whole rows of one run of needed rows; it is unmapped as soon as the rows after it are needed, and at close.
  */
 final class MappedRows extends RowSource {
   /** The most bytes mapped at once per task, as Lucene maps files in chunks of 1 GiB at most. */
@@ -36,9 +36,9 @@ final class MappedRows extends RowSource {
   }
 
   @Override
-  protected int load(long row, int maxRows) throws IOException {
+  protected int load(long row, long runEnd, int maxRows) throws IOException {
     if (row < windowFrom || row >= windowTo) {
-      map(row);
+      map(row, runEnd);
     }
     int stride = layout.stride();
     for (int s : segments) {
@@ -47,9 +47,9 @@ final class MappedRows extends RowSource {
     return (int) Math.min(maxRows, windowTo - row);
   }
 
-  private void map(long row) throws IOException {
+  private void map(long row, long runEnd) throws IOException {
     unmapAll();
-    long to = Math.min(toRow, row + rowsPerWindow);
+    long to = Math.min(runEnd, row + rowsPerWindow);
     long length = (to - row) * layout.stride();
     FileChannel channel = handle.channel();
     for (int s : segments) {

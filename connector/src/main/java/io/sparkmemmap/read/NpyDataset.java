@@ -13,11 +13,18 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.spark.SparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -27,6 +34,7 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class NpyDataset {
   private static final byte[] ZIP_MAGIC = {'P', 'K'};
+  private static final int HEADER_READ_THREADS = 16;
 
   private final ReadOptions options;
   private final Configuration conf;
@@ -38,9 +46,9 @@ public final class NpyDataset {
 
   /** What a file's header (or the memmap options) says, before the files are checked against each other. */
   private record Described(Listed listed, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
-      boolean fortran) {
+      boolean fortran, BlockLocation[] blocks) {
     String describe() {
-      return entry == null ? listed.uri() : listed.uri() + ", entry '" + entry + "'";
+      return entry == null ? listed.path() : listed.path() + ", entry '" + entry + "'";
     }
 
     String summary() {
@@ -69,11 +77,7 @@ public final class NpyDataset {
     String suffix = options.format() == ArrayFormat.NPY && options.array() != null
         ? ".npz"
         : options.format().fileSuffix();
-    List<Described> described = new ArrayList<>();
-    for (Listed listed : FileListing.list(options.paths(), suffix, conf)) {
-      described.add(options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, options) : describeNpy(listed,
-          options, conf));
-    }
+    List<Described> described = describeAll(FileListing.list(options.paths(), suffix, conf), options, conf);
     Layout layoutOption = options.layout();
     Described first = described.get(0);
     for (Described d : described) {
@@ -101,7 +105,7 @@ public final class NpyDataset {
         rowShape);
     List<ArrayFile> files = new ArrayList<>();
     for (Described d : described) {
-      files.add(toArrayFile(d, layoutOption, layout));
+      files.add(toArrayFile(d, layoutOption));
     }
     List<ArraySchema.DataColumn> columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption,
         options.bytesAsString(), options.datetimeAsLong());
@@ -116,6 +120,14 @@ public final class NpyDataset {
   /** A scan builder over this input; {@code tableSchema} is the schema the table reports, maybe a user's. */
   public NpyScanBuilder newScanBuilder(StructType tableSchema, ReadOptions scanOptions) {
     return new NpyScanBuilder(this, tableSchema, scanOptions);
+  }
+
+  /** The files, dtype and layout, as scans describe their input in EXPLAIN. */
+  String describe() {
+    String first = files.get(0).describe();
+    return options.format().shortName() + " [" + (files.size() == 1 ? first : files.size() + " arrays, first "
+        + first) + "] dtype=" + ArraySchema.descr(dtype) + " layout="
+        + options.layout().name().toLowerCase(java.util.Locale.ROOT) + (layout.fortran() ? " order=F" : "");
   }
 
   List<ArrayFile> files() {
@@ -134,13 +146,76 @@ public final class NpyDataset {
     return columns;
   }
 
+  /** The data column of that name (an exact match first, then ignoring case), or {@code null}. */
+  ArraySchema.DataColumn column(String name) {
+    for (ArraySchema.DataColumn column : columns) {
+      if (column.field().name().equals(name)) {
+        return column;
+      }
+    }
+    for (ArraySchema.DataColumn column : columns) {
+      if (column.field().name().equalsIgnoreCase(name)) {
+        return column;
+      }
+    }
+    return null;
+  }
+
   ReadOptions options() {
     return options;
   }
 
-  /** The Hadoop configuration the files were listed with, for tasks to open them with. */
-  Configuration conf() {
-    return conf;
+  /** The Hadoop configuration the files were listed with, broadcast for tasks to open them with. */
+  Broadcast<SerializableConfiguration> broadcastConf() {
+    SparkContext context = ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).sparkContext();
+    return SerializableConfiguration.broadcast(context, conf);
+  }
+
+  /**
+   * Reads the headers and block locations of the files, several at a time: a directory of part files on a remote
+   * file system costs round trips per file.
+   */
+  private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf)
+      throws IOException {
+    if (files.size() == 1) {
+      return List.of(describe(files.get(0), options, conf));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(files.size(), HEADER_READ_THREADS), runnable -> {
+      Thread thread = new Thread(runnable, "npy-header-reader");
+      thread.setDaemon(true);
+      return thread;
+    });
+    try {
+      List<Future<Described>> futures = new ArrayList<>();
+      for (Listed listed : files) {
+        futures.add(pool.submit(() -> describe(listed, options, conf)));
+      }
+      List<Described> described = new ArrayList<>();
+      for (Future<Described> future : futures) {
+        described.add(future.get());
+      }
+      return described;
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while reading headers");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static Described describe(Listed listed, ReadOptions options, Configuration conf) throws IOException {
+    FileStatus status = listed.status();
+    BlockLocation[] blocks = listed.fs().getFileBlockLocations(status, 0, status.getLen());
+    return options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, blocks, options)
+        : describeNpy(listed, blocks, options, conf);
   }
 
   /** Fortran order changes where bytes are only when a row has more than one item. */
@@ -148,29 +223,17 @@ public final class NpyDataset {
     return d.fortran() && d.shape().rank() >= 2 && d.shape().trailing().elementCount() > 1;
   }
 
-  private static ArrayFile toArrayFile(Described d, Layout layout, RowLayout rowLayout) throws IOException {
+  private static ArrayFile toArrayFile(Described d, Layout layout) throws IOException {
     Shape shape = d.shape();
     long rows = layout == Layout.FLAT ? shape.elementCount() : shape.rank() == 0 ? 1 : shape.dim(0);
     long dataLength = shape.byteCount(d.dtype().itemSize());
-    if (rows > 0 && rowLayout.rowBytes() > 0 && dataLength / rowLayout.rowBytes() != rows) {
-      throw new IllegalStateException(d.describe() + ": " + rows + " rows of " + rowLayout.rowBytes()
-          + " bytes do not make " + dataLength + " bytes"); // the agreement check above rules this out
-    }
     FileStatus status = d.listed().status();
-    return new ArrayFile(d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
-        rows, shape.toString(), blockLocations(d.listed()));
+    return new ArrayFile(d.listed().path(), d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
+        rows, shape.toString(), d.blocks());
   }
 
-  private static BlockLocation[] blockLocations(Listed listed) throws IOException {
-    FileStatus status = listed.status();
-    if (status instanceof LocatedFileStatus located) {
-      return located.getBlockLocations();
-    }
-    return listed.fs().getFileBlockLocations(status, 0, status.getLen());
-  }
-
-  private static Described describeMemmap(Listed listed, ReadOptions options) throws NpyFormatException {
-    String where = listed.uri();
+  private static Described describeMemmap(Listed listed, BlockLocation[] blocks, ReadOptions options) throws NpyFormatException {
+    String where = listed.path();
     DType dtype = options.memmapDType();
     long offset = options.memmapOffset();
     long size = listed.status().getLen();
@@ -211,49 +274,51 @@ public final class NpyDataset {
       throw new NpyFormatException(where, "shape " + shape + " of dtype " + ArraySchema.descr(dtype) + " needs " + needed
           + " bytes after offset " + offset + ", but the file has only " + available);
     }
-    return new Described(listed, null, offset, false, dtype, shape, options.memmapFortranOrder());
+    return new Described(listed, null, offset, false, dtype, shape, options.memmapFortranOrder(), blocks);
   }
 
-  private static Described describeNpy(Listed listed, ReadOptions options, Configuration conf) throws IOException {
-    try (FileHandle file = FileHandle.open(listed.uri(), conf)) {
+  private static Described describeNpy(Listed listed, BlockLocation[] blocks, ReadOptions options,
+      Configuration conf) throws IOException {
+    try (FileHandle file = FileHandle.open(listed.path(), conf)) {
       byte[] magic = new byte[2];
       if (file.size() >= 2) {
         file.readFully(0, magic, 0, 2);
       }
       if (Arrays.equals(magic, ZIP_MAGIC)) {
-        return describeNpzEntry(listed, file, options);
+        return describeNpzEntry(listed, blocks, file, options);
       }
       if (options.array() != null) {
-        throw new NpyFormatException(listed.uri(), "option array='" + options.array() + "' names an entry of an "
+        throw new NpyFormatException(listed.path(), "option array='" + options.array() + "' names an entry of an "
             + ".npz archive, but this is not a zip file");
       }
       NpyHeader header;
       try (InputStream in = file.reader().openStream(0, file.size())) {
-        header = NpyHeader.read(in, listed.uri());
+        header = NpyHeader.read(in, listed.path());
       }
-      checkLength(listed.uri(), header, file.size());
+      checkLength(listed.path(), header, file.size());
       return new Described(listed, null, header.dataOffset(), false, header.dtype(), header.shape(),
-          header.fortranOrder());
+          header.fortranOrder(), blocks);
     }
   }
 
-  private static Described describeNpzEntry(Listed listed, FileHandle file, ReadOptions options)
+  private static Described describeNpzEntry(Listed listed, BlockLocation[] blocks, FileHandle file,
+      ReadOptions options)
       throws IOException {
-    NpzDirectory archive = NpzDirectory.read(file.reader(), listed.uri());
+    NpzDirectory archive = NpzDirectory.read(file.reader(), listed.path());
     List<NpzDirectory.Entry> arrays = archive.entries().stream()
         .filter(e -> e.name().endsWith(".npy"))
         .collect(Collectors.toList());
     String names = arrays.stream().map(NpzDirectory.Entry::arrayName).collect(Collectors.joining(", "));
     NpzDirectory.Entry entry;
     if (options.array() != null) {
-      entry = archive.entry(options.array() + ".npy").orElseThrow(() -> new NpyFormatException(listed.uri(),
+      entry = archive.entry(options.array() + ".npy").orElseThrow(() -> new NpyFormatException(listed.path(),
           "has no array '" + options.array() + "' (option array); it holds: " + names));
     } else if (arrays.size() == 1) {
       entry = arrays.get(0);
     } else if (arrays.isEmpty()) {
-      throw new NpyFormatException(listed.uri(), "the archive holds no .npy entries");
+      throw new NpyFormatException(listed.path(), "the archive holds no .npy entries");
     } else {
-      throw new NpyFormatException(listed.uri(), "the archive holds several arrays (" + names + "); choose one "
+      throw new NpyFormatException(listed.path(), "the archive holds several arrays (" + names + "); choose one "
           + "with option array, e.g. .option(\"array\", \"" + arrays.get(0).arrayName() + "\")");
     }
     String where = archive.describe(entry);
@@ -265,10 +330,10 @@ public final class NpyDataset {
     if (entry.isStored()) {
       long start = archive.dataOffset(entry);
       return new Described(listed, entry.name(), start + header.dataOffset(), false, header.dtype(),
-          header.shape(), header.fortranOrder());
+          header.shape(), header.fortranOrder(), blocks);
     }
     return new Described(listed, entry.name(), header.dataOffset(), true, header.dtype(), header.shape(),
-        header.fortranOrder());
+        header.fortranOrder(), blocks);
   }
 
   /** Data shorter than the header says is an error at planning, not a surprise in a task. */

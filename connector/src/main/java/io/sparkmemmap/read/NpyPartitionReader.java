@@ -19,7 +19,7 @@ import org.apache.spark.unsafe.types.UTF8String;
 /**
  * Reads a partition's row ranges into columnar batches of up to {@code batchSize} rows, copying values out of the
  * mapped (or read) bytes into Spark's column vectors, which are reused from batch to batch. Only the bytes of the
- * partition's own ranges are mapped, and each range is released as soon as its rows are read.
+ * partition's own rows are mapped ({@link PartitionRows}), and each file is released as soon as its rows are read.
  *
  * <p>Every failure is an {@link IOException} naming the file and the byte range; a fault on a mapped page (the
  * file was truncated or rewritten under the task), which the JVM raises as an {@link InternalError}, is one too.
@@ -28,39 +28,29 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
   /** Batches hold at most this many bytes of array data (but at least one row), whatever {@code batchSize} says. */
   static final long MAX_BATCH_BYTES = 64L << 20;
 
-  private final List<FileRange> ranges;
+  private final PartitionRows rows;
   private final RowLayout layout;
   private final List<OutputColumn> outputs;
-  private final int[] segments;
   private final int rowsPerBatch;
-  private final Configuration conf;
   private final ColumnVector[] vectors;
   private final ColumnarBatch batch;
   private final ValueReader.Scratch scratch = new ValueReader.Scratch();
-  /** What columns of empty rows (no segment to read) are filled from. */
-  private static final java.nio.ByteBuffer[] NO_BUFFERS = new java.nio.ByteBuffer[0];
-  private static final int[] NO_POSITIONS = new int[0];
-
-  private int rangeIndex = -1;
-  private FileRange range;
-  private RowSource source;
-  private long nextRow;
+  private int fileGroup = -1;
   private boolean closed;
-
-  private long bytesMappedByClosedSources;
-  private long bytesRead;
-  private long rowsRead;
 
   NpyPartitionReader(NpyInputPartition partition, RowLayout layout, List<OutputColumn> outputs, StructType schema,
       int[] segments, int batchSize, boolean offHeap, Configuration conf) {
-    this.ranges = partition.ranges();
+    this.rows = new PartitionRows(partition.ranges(), layout, segments, conf);
     this.layout = layout;
     this.outputs = outputs;
-    this.segments = segments;
     long batchBytes = (long) layout.stride() * segments.length;
-    this.rowsPerBatch = batchBytes == 0 ? batchSize : (int) Math.max(1, Math.min(batchSize,
-        MAX_BATCH_BYTES / batchBytes));
-    this.conf = conf;
+    if (outputs.isEmpty()) {
+      this.rowsPerBatch = Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
+    } else if (batchBytes == 0) {
+      this.rowsPerBatch = batchSize;
+    } else {
+      this.rowsPerBatch = (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / batchBytes));
+    }
     this.vectors = new ColumnVector[outputs.size()];
     for (int i = 0; i < vectors.length; i++) {
       DataType type = schema.fields()[i].dataType();
@@ -82,78 +72,52 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
   @Override
   public boolean next() throws IOException {
     if (closed) {
-      throw new IllegalStateException("the reader of " + ranges + " is closed");
+      throw new IllegalStateException("the reader of " + rows + " is closed");
     }
-    while (range == null || nextRow >= range.toRow()) {
-      closeSource();
-      if (++rangeIndex >= ranges.size()) {
-        return false;
+    if (!rows.next(rowsPerBatch)) {
+      return false;
+    }
+    if (rows.groupIndex() != fileGroup) {
+      fileGroup = rows.groupIndex();
+      for (int i = 0; i < vectors.length; i++) {
+        if (outputs.get(i).kind() == OutputColumn.Kind.FILE) {
+          ((ConstantColumnVector) vectors[i]).setUtf8String(UTF8String.fromString(rows.file().uri()));
+        }
       }
-      openRange(ranges.get(rangeIndex));
     }
-    int rows = (int) Math.min(rowsPerBatch, range.toRow() - nextRow);
+    int count = rows.rows();
     try {
-      if (source != null) {
-        rows = source.prepare(nextRow, rows);
-      }
-      fill(rows);
-    } catch (InternalError e) {
-      throw new IOException(describe(rows) + ": the file changed while it was read (it was truncated or rewritten "
-          + "under the task, and a mapped page could not be read: " + e.getMessage() + ")", e);
-    } catch (RuntimeException e) {
-      throw new IOException(describe(rows) + ": " + e.getMessage(), e);
+      fill(count);
+    } catch (InternalError | RuntimeException e) {
+      throw rows.failure(e);
     }
-    batch.setNumRows(rows);
-    nextRow += rows;
-    rowsRead += rows;
-    bytesRead += (long) rows * layout.stride() * segments.length;
+    batch.setNumRows(count);
     return true;
   }
 
-  private void openRange(FileRange next) throws IOException {
-    range = next;
-    nextRow = next.fromRow();
-    if (segments.length > 0 && next.rows() > 0) {
-      source = RowSource.open(next.file(), layout, segments, next.fromRow(), next.toRow(), conf);
-    }
-    for (int i = 0; i < vectors.length; i++) {
-      if (outputs.get(i).kind() == OutputColumn.Kind.FILE) {
-        ((ConstantColumnVector) vectors[i]).setUtf8String(UTF8String.fromString(next.file().uri()));
-      }
-    }
-  }
-
-  private void fill(int rows) {
+  private void fill(int count) {
     for (int i = 0; i < vectors.length; i++) {
       OutputColumn output = outputs.get(i);
       switch (output.kind()) {
         case DATA: {
           WritableColumnVector vector = (WritableColumnVector) vectors[i];
           vector.reset();
-          if (source == null) {
-            output.plan().fill(layout, NO_BUFFERS, NO_POSITIONS, vector, rows, scratch);
-          } else {
-            output.plan().fill(layout, source.buffers(), source.positions(), vector, rows, scratch);
-          }
+          output.plan().fill(layout, rows.buffers(), rows.positions(), vector, count, scratch);
           break;
         }
         case ROW_INDEX: {
           WritableColumnVector vector = (WritableColumnVector) vectors[i];
           vector.reset();
-          for (int k = 0; k < rows; k++) {
-            vector.putLong(k, nextRow + k);
+          long first = rows.firstRow();
+          for (int k = 0; k < count; k++) {
+            vector.putLong(k, first + k);
           }
           break;
         }
         default:
-          break; // the file column is a constant, set per range
+          break; // the file column is a constant, set per file
       }
     }
-  }
-
-  private String describe(int rows) {
-    return source != null ? source.describe(nextRow, nextRow + rows)
-        : range.file().describe() + " rows [" + nextRow + ", " + (nextRow + rows) + ")";
   }
 
   @Override
@@ -163,20 +127,10 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
 
   @Override
   public CustomTaskMetric[] currentMetricsValues() {
-    long bytesMapped = bytesMappedByClosedSources + (source == null ? 0 : source.bytesMapped());
     return new CustomTaskMetric[] {
-        new TaskMetric(BytesMappedMetric.NAME, bytesMapped),
-        new TaskMetric(BytesReadMetric.NAME, bytesRead),
-        new TaskMetric(RowsReadMetric.NAME, rowsRead)};
-  }
-
-  private void closeSource() throws IOException {
-    if (source != null) {
-      RowSource closing = source;
-      source = null;
-      bytesMappedByClosedSources += closing.bytesMapped();
-      closing.close();
-    }
+        new TaskMetric(BytesMappedMetric.NAME, rows.bytesMapped()),
+        new TaskMetric(BytesReadMetric.NAME, rows.bytesRead()),
+        new TaskMetric(RowsReadMetric.NAME, rows.rowsRead())};
   }
 
   @Override
@@ -186,7 +140,7 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
     }
     closed = true;
     try {
-      closeSource();
+      rows.close();
     } finally {
       batch.close();
     }

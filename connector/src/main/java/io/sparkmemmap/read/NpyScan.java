@@ -2,9 +2,6 @@ package io.sparkmemmap.read;
 
 import java.util.BitSet;
 import java.util.List;
-import java.util.OptionalLong;
-import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -13,24 +10,33 @@ import org.apache.spark.sql.connector.read.Statistics;
 import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.SerializableConfiguration;
 
 /**
- * A planned read: row ranges of about {@code maxPartitionBytes} per partition, read into columnar batches. Reports
- * the exact row count and data size, so that Spark can broadcast small arrays.
+ * A planned read: the selected rows (all, or those pushed {@code _row_index} predicates, OFFSET and LIMIT keep) in
+ * ranges of about {@code maxPartitionBytes} per partition, read into columnar batches. Reports the exact row count
+ * and data size, so that Spark can broadcast small arrays.
  */
 final class NpyScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final StructType readSchema;
   private final List<OutputColumn> outputs;
   private final ReadOptions scanOptions;
+  private final SelectedRows selection;
+  private final String pushed;
   private List<NpyInputPartition> partitions;
 
-  NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions) {
+  /**
+   * @param selection the rows read of each file
+   * @param pushed what was pushed into the scan, for {@link #description()}; empty when nothing was
+   */
+  NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
+      SelectedRows selection, String pushed) {
     this.dataset = dataset;
     this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
     this.scanOptions = scanOptions;
+    this.selection = selection;
+    this.pushed = pushed;
   }
 
   @Override
@@ -40,12 +46,7 @@ final class NpyScan implements SupportsReportStatistics, Batch {
 
   @Override
   public String description() {
-    List<ArrayFile> files = dataset.files();
-    String first = files.get(0).describe();
-    return "NpyScan " + dataset.options().format().shortName() + " [" + (files.size() == 1 ? first
-        : files.size() + " arrays, first " + first) + "] dtype=" + ArraySchema.descr(dataset.dtype()) + " layout="
-        + dataset.options().layout().name().toLowerCase(java.util.Locale.ROOT)
-        + (dataset.layout().fortran() ? " order=F" : "") + " columns=" + String.join(",", readSchema.fieldNames());
+    return "NpyScan " + dataset.describe() + " columns=" + String.join(",", readSchema.fieldNames()) + pushed;
   }
 
   @Override
@@ -61,25 +62,15 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   @Override
   public InputPartition[] planInputPartitions() {
     if (partitions == null) {
-      SQLConf conf = SQLConf.get();
-      long maxPartitionBytes = scanOptions.maxPartitionBytes().orElse(conf.filesMaxPartitionBytes());
-      long openCost = conf.filesOpenCostInBytes();
-      int minPartitions = conf.filesMinPartitionNum().isDefined()
-          ? (Integer) conf.filesMinPartitionNum().get()
-          : classicSession().leafNodeDefaultParallelism();
-      long maxSplitBytes = PartitionPlanner.maxSplitBytes(dataset.files(), maxPartitionBytes, openCost,
-          minPartitions);
-      partitions = PartitionPlanner.plan(dataset.files(), dataset.layout(), maxSplitBytes, openCost);
+      partitions = PartitionPlanner.plan(selection, dataset.layout(), scanOptions);
     }
     return partitions.toArray(new InputPartition[0]);
   }
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    Broadcast<SerializableConfiguration> conf =
-        SerializableConfiguration.broadcast(classicSession().sparkContext(), dataset.conf());
     return new NpyPartitionReaderFactory(dataset.layout(), outputs, readSchema, segmentsRead(), scanOptions
-        .batchSize(), SQLConf.get().offHeapColumnVectorEnabled(), conf);
+        .batchSize(), SQLConf.get().offHeapColumnVectorEnabled(), dataset.broadcastConf());
   }
 
   /** The segments the selected columns need: none when only metadata columns (or no columns) are read. */
@@ -93,35 +84,14 @@ final class NpyScan implements SupportsReportStatistics, Batch {
     return segments.stream().toArray();
   }
 
+  /** The rows and bytes selected: exact, so that Spark can broadcast a small selection of a large array. */
   @Override
   public Statistics estimateStatistics() {
-    long bytes = 0;
-    long rows = 0;
-    for (ArrayFile file : dataset.files()) {
-      bytes += file.dataLength();
-      rows += file.rows();
-    }
-    long sizeInBytes = bytes;
-    long numRows = rows;
-    return new Statistics() {
-      @Override
-      public OptionalLong sizeInBytes() {
-        return OptionalLong.of(sizeInBytes);
-      }
-
-      @Override
-      public OptionalLong numRows() {
-        return OptionalLong.of(numRows);
-      }
-    };
+    return new ExactStatistics(selection.dataBytes(dataset.layout()), selection.rowCount());
   }
 
   @Override
   public CustomMetric[] supportedCustomMetrics() {
     return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric()};
-  }
-
-  private static org.apache.spark.sql.classic.SparkSession classicSession() {
-    return (org.apache.spark.sql.classic.SparkSession) SparkSession.active();
   }
 }

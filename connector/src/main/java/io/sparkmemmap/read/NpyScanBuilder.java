@@ -2,22 +2,55 @@ package io.sparkmemmap.read;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.spark.sql.connector.expressions.NamedReference;
+import org.apache.spark.sql.connector.expressions.aggregate.AggregateFunc;
+import org.apache.spark.sql.connector.expressions.aggregate.Aggregation;
+import org.apache.spark.sql.connector.expressions.aggregate.Avg;
+import org.apache.spark.sql.connector.expressions.filter.Predicate;
 import org.apache.spark.sql.connector.read.Scan;
 import org.apache.spark.sql.connector.read.ScanBuilder;
+import org.apache.spark.sql.connector.read.SupportsPushDownAggregates;
+import org.apache.spark.sql.connector.read.SupportsPushDownLimit;
+import org.apache.spark.sql.connector.read.SupportsPushDownOffset;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.connector.read.SupportsPushDownV2Filters;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Builds a scan of the columns a query needs (column pruning, down to nested struct fields): columns and fields
- * left out are never read.
+ * Builds a scan of the rows and columns a query needs, which is all that is ever mapped or read:
+ * <ul>
+ *   <li>column pruning, down to nested struct fields;
+ *   <li>predicates on {@code _row_index} (comparisons, BETWEEN, IN, and AND, OR, NOT of them) select row ranges
+ *       of each file, exactly, so Spark keeps no filter for them; a predicate that mixes in other columns may still
+ *       narrow the ranges while Spark evaluates it;
+ *   <li>LIMIT and OFFSET, once every predicate was pushed, select the first rows of the files in order;
+ *   <li>aggregates (Spark offers them once every predicate was pushed): COUNT(*) and what else the row counts of
+ *       the headers answer completely, without reading data; MIN, MAX, SUM and COUNT over numeric, boolean and
+ *       temporal columns per partition, over the mapped bytes ({@link AggregatePlan}), unless the read option
+ *       {@code pushDownAggregates} is false.
+ * </ul>
  */
-public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns {
+public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns, SupportsPushDownV2Filters,
+    SupportsPushDownLimit, SupportsPushDownOffset, SupportsPushDownAggregates {
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
+  private RowSelection rowFilter = RowSelection.ALL;
+  private final List<Predicate> pushedPredicates = new ArrayList<>();
+  /** Rows to leave out (OFFSET), and to keep from the start (LIMIT) or -1. */
+  private long offset;
+  private long limit = -1;
+  private AggregatePlan aggregate;
+  /**
+   * Columns that the query averages and whose sum Spark's AVG (adding up doubles) could round: Spark turns such an
+   * AVG into SUM / COUNT to push it, and a SUM in longs would then answer differently, so it is not pushed.
+   */
+  private final Set<String> inexactAverages = new HashSet<>();
 
   NpyScanBuilder(NpyDataset dataset, StructType tableSchema, ReadOptions scanOptions) {
     this.dataset = dataset;
@@ -30,17 +63,140 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     this.required = requiredSchema;
   }
 
+  /**
+   * Takes the predicates on {@code _row_index} (unless the array has a field of that name, which then hides the
+   * metadata column), and leaves all others to Spark.
+   */
+  @Override
+  public Predicate[] pushPredicates(Predicate[] predicates) {
+    if (dataset.column(MetadataColumns.ROW_INDEX) != null) {
+      return predicates;
+    }
+    List<Predicate> postScan = new ArrayList<>();
+    for (Predicate predicate : predicates) {
+      RowSelection exact = RowIndexFilters.translate(predicate);
+      if (exact != null) {
+        rowFilter = rowFilter.intersect(exact);
+        pushedPredicates.add(predicate);
+        continue;
+      }
+      RowSelection superset = RowIndexFilters.superset(predicate);
+      if (!superset.isAll()) {
+        rowFilter = rowFilter.intersect(superset);
+        pushedPredicates.add(predicate);
+      }
+      postScan.add(predicate);
+    }
+    return postScan.toArray(new Predicate[0]);
+  }
+
+  @Override
+  public Predicate[] pushedPredicates() {
+    return pushedPredicates.toArray(new Predicate[0]);
+  }
+
+  /**
+   * Spark asks whether the scan answers an aggregation completely before it asks to push it, first with any AVG,
+   * then with the AVG as SUM / COUNT: the first call is where averages are seen.
+   */
+  @Override
+  public boolean supportCompletePushDown(Aggregation aggregation) {
+    if (!scanOptions.pushDownAggregates()) {
+      return false;
+    }
+    long rows = selection().rowCount();
+    for (AggregateFunc function : aggregation.aggregateExpressions()) {
+      if (function instanceof Avg avg && avg.column() instanceof NamedReference ref && ref.fieldNames().length == 1) {
+        ArraySchema.DataColumn data = dataset.column(ref.fieldNames()[0]);
+        AggregateColumn column = data == null ? null
+            : AggregateColumn.of(data, dataset.layout(), dataset.options().datetimeAsLong());
+        if (column != null && !column.sumExactInDouble(rows)) {
+          inexactAverages.add(column.name());
+        }
+      }
+    }
+    AggregatePlan plan = AggregatePlan.of(aggregation, dataset);
+    return plan != null && plan.fromRowCounts();
+  }
+
+  @Override
+  public boolean pushAggregation(Aggregation aggregation) {
+    if (!scanOptions.pushDownAggregates()) {
+      return false;
+    }
+    AggregatePlan plan = AggregatePlan.of(aggregation, dataset);
+    if (plan == null) {
+      return false;
+    }
+    for (AggregateColumn summed : plan.summed()) {
+      if (inexactAverages.contains(summed.name())) {
+        return false;
+      }
+    }
+    this.aggregate = plan;
+    return true;
+  }
+
+  /** Spark pushes a limit only when no filter is left for it to evaluate, so the first rows are the answer. */
+  @Override
+  public boolean pushLimit(int limit) {
+    if (aggregate != null) {
+      return false; // a limit on aggregated rows, left to Spark
+    }
+    this.limit = limit;
+    return true;
+  }
+
+  @Override
+  public boolean isPartiallyPushed() {
+    return false;
+  }
+
+  /** Spark pushes an offset after the limit it belongs to: the rows kept are those from the offset to the limit. */
+  @Override
+  public boolean pushOffset(int offset) {
+    if (aggregate != null) {
+      return false;
+    }
+    this.offset = offset;
+    return true;
+  }
+
   @Override
   public Scan build() {
+    if (aggregate != null) {
+      return new NpyAggregateScan(dataset, aggregate, aggregate.fromRowCounts(), selection(), describePushed(),
+          scanOptions);
+    }
     List<OutputColumn> outputs = new ArrayList<>();
     for (StructField field : required.fields()) {
       outputs.add(output(field));
     }
-    return new NpyScan(dataset, required, outputs, scanOptions);
+    return new NpyScan(dataset, required, outputs, scanOptions, selection(), describePushed());
+  }
+
+  private SelectedRows selection() {
+    long take = limit < 0 ? -1 : Math.max(0, limit - offset);
+    return SelectedRows.of(dataset.files(), rowFilter, offset, take);
+  }
+
+  /** What was pushed, for EXPLAIN: {@code  rows=[1000, 2000) pushedFilters=[...] limit=10 offset=5}. */
+  private String describePushed() {
+    StringBuilder sb = new StringBuilder();
+    if (!pushedPredicates.isEmpty()) {
+      sb.append(" rows=").append(rowFilter).append(" pushedFilters=").append(pushedPredicates);
+    }
+    if (limit >= 0) {
+      sb.append(" limit=").append(limit);
+    }
+    if (offset > 0) {
+      sb.append(" offset=").append(offset);
+    }
+    return sb.toString();
   }
 
   private OutputColumn output(StructField field) {
-    ArraySchema.DataColumn data = find(field.name());
+    ArraySchema.DataColumn data = dataset.column(field.name());
     if (data != null) {
       DataType actual = data.field().dataType();
       if (!readableAs(actual, field.dataType())) {
@@ -58,20 +214,6 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     }
     throw new IllegalArgumentException("no column '" + field.name() + "' in " + dataset.files().get(0).describe()
         + "; its columns are " + String.join(", ", dataset.schema().fieldNames()));
-  }
-
-  private ArraySchema.DataColumn find(String name) {
-    for (ArraySchema.DataColumn column : dataset.columns()) {
-      if (column.field().name().equals(name)) {
-        return column;
-      }
-    }
-    for (ArraySchema.DataColumn column : dataset.columns()) {
-      if (column.field().name().equalsIgnoreCase(name)) {
-        return column;
-      }
-    }
-    return null;
   }
 
   /** Whether a column of type {@code actual} can be read as {@code requested}: the same, or with fields left out. */

@@ -5,6 +5,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.BlockLocation;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.internal.SQLConf;
 
 /**
  * Splits arrays into row ranges of about {@code maxSplitBytes} and packs them into partitions the way Spark packs
@@ -17,44 +19,113 @@ final class PartitionPlanner {
 
   private PartitionPlanner() {}
 
-  /** Spark's split size: {@code min(maxPartitionBytes, max(openCost, totalBytes / minPartitions))}. */
-  static long maxSplitBytes(List<ArrayFile> files, long maxPartitionBytes, long openCostInBytes, int minPartitions) {
+  /**
+   * The partitions of the selected rows under the session's file-source settings ({@code maxPartitionBytes} of the
+   * read options first, then {@code spark.sql.files.*}), as Spark plans file splits.
+   */
+  static List<NpyInputPartition> plan(SelectedRows selection, RowLayout layout, ReadOptions options) {
+    SQLConf conf = SQLConf.get();
+    long maxPartitionBytes = options.maxPartitionBytes().orElse(conf.filesMaxPartitionBytes());
+    long openCost = conf.filesOpenCostInBytes();
+    int minPartitions = conf.filesMinPartitionNum().isDefined()
+        ? (Integer) conf.filesMinPartitionNum().get()
+        : ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).leafNodeDefaultParallelism();
+    long maxSplitBytes = maxSplitBytes(selection, layout, maxPartitionBytes, openCost, minPartitions);
+    return plan(selection, layout, maxSplitBytes, openCost);
+  }
+
+  /** Spark's split size: {@code min(maxPartitionBytes, max(openCost, selectedBytes / minPartitions))}. */
+  static long maxSplitBytes(SelectedRows selection, RowLayout layout, long maxPartitionBytes, long openCostInBytes,
+      int minPartitions) {
     long total = 0;
-    for (ArrayFile file : files) {
-      total += file.dataLength() + openCostInBytes;
+    List<ArrayFile> files = selection.files();
+    for (int i = 0; i < files.size(); i++) {
+      long rows = selection.rows(i).count();
+      if (rows > 0) {
+        total += selectedBytes(files.get(i), rows, layout) + openCostInBytes;
+      }
     }
     long bytesPerCore = total / Math.max(1, minPartitions);
     return Math.min(maxPartitionBytes, Math.max(openCostInBytes, bytesPerCore));
   }
 
-  static List<NpyInputPartition> plan(List<ArrayFile> files, RowLayout layout, long maxSplitBytes,
+  /**
+   * Splits the selected rows of each file into runs of at most {@code maxSplitBytes} and packs them into
+   * partitions. A split may hold several row ranges of its file (a sparse selection) and costs
+   * {@code openCostInBytes} once; files and rows keep their order.
+   */
+  static List<NpyInputPartition> plan(SelectedRows selection, RowLayout layout, long maxSplitBytes,
       long openCostInBytes) {
     long rowBytes = layout.rowBytes();
-    List<NpyInputPartition> partitions = new ArrayList<>();
-    List<FileRange> current = new ArrayList<>();
-    long currentBytes = 0;
-    for (ArrayFile file : files) {
-      long rows = file.rows();
-      if (rows == 0) {
-        continue;
-      }
-      long rowsPerSplit = file.deflated() || rowBytes == 0 ? rows : Math.max(1, maxSplitBytes / rowBytes);
-      for (long from = 0; from < rows; from += rowsPerSplit) {
-        long to = Math.min(rows, from + rowsPerSplit);
-        long bytes = (to - from) * rowBytes;
-        if (!current.isEmpty() && currentBytes + bytes > maxSplitBytes) {
-          partitions.add(partition(partitions.size(), current, layout));
-          current = new ArrayList<>();
-          currentBytes = 0;
+    Packer packer = new Packer(layout, maxSplitBytes, openCostInBytes);
+    List<ArrayFile> files = selection.files();
+    for (int f = 0; f < files.size(); f++) {
+      ArrayFile file = files.get(f);
+      RowSelection rows = selection.rows(f);
+      long rowsPerSplit = file.deflated() || rowBytes == 0 ? Long.MAX_VALUE : Math.max(1, maxSplitBytes / rowBytes);
+      List<FileRange> split = new ArrayList<>();
+      long splitRows = 0;
+      for (int i = 0; i < rows.intervalCount(); i++) {
+        long from = rows.from(i);
+        long to = rows.to(i);
+        while (from < to) {
+          long take = Math.min(to - from, rowsPerSplit - splitRows);
+          split.add(new FileRange(file, from, from + take));
+          splitRows += take;
+          from += take;
+          if (splitRows == rowsPerSplit) {
+            packer.add(split, splitRows * rowBytes);
+            split = new ArrayList<>();
+            splitRows = 0;
+          }
         }
-        current.add(new FileRange(file, from, to));
-        currentBytes += bytes + openCostInBytes;
+      }
+      if (!split.isEmpty()) {
+        packer.add(split, splitRows * rowBytes);
       }
     }
-    if (!current.isEmpty()) {
-      partitions.add(partition(partitions.size(), current, layout));
+    return packer.finish();
+  }
+
+  private static long selectedBytes(ArrayFile file, long rows, RowLayout layout) {
+    return file.deflated() ? file.dataLength() : rows * layout.rowBytes();
+  }
+
+  /** Fills partitions with splits in order, as Spark packs file splits. */
+  private static final class Packer {
+    private final RowLayout layout;
+    private final long maxSplitBytes;
+    private final long openCostInBytes;
+    private final List<NpyInputPartition> partitions = new ArrayList<>();
+    private List<FileRange> current = new ArrayList<>();
+    private long currentBytes;
+
+    Packer(RowLayout layout, long maxSplitBytes, long openCostInBytes) {
+      this.layout = layout;
+      this.maxSplitBytes = maxSplitBytes;
+      this.openCostInBytes = openCostInBytes;
     }
-    return partitions;
+
+    void add(List<FileRange> split, long bytes) {
+      if (!current.isEmpty() && currentBytes + bytes > maxSplitBytes) {
+        close();
+      }
+      current.addAll(split);
+      currentBytes += bytes + openCostInBytes;
+    }
+
+    private void close() {
+      partitions.add(partition(partitions.size(), current, layout));
+      current = new ArrayList<>();
+      currentBytes = 0;
+    }
+
+    List<NpyInputPartition> finish() {
+      if (!current.isEmpty()) {
+        close();
+      }
+      return partitions;
+    }
   }
 
   private static NpyInputPartition partition(int index, List<FileRange> ranges, RowLayout layout) {

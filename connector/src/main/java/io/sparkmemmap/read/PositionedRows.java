@@ -25,7 +25,7 @@ final class PositionedRows extends RowSource {
   }
 
   @Override
-  protected int load(long row, int maxRows) throws IOException {
+  protected int load(long row, long runEnd, int maxRows) throws IOException {
     int rows = Math.min(maxRows, maxRowsPerRead);
     int length = rows * layout.stride();
     for (int s : segments) {

@@ -29,6 +29,7 @@ public final class ReadOptions {
   static final String BATCH_SIZE = "batchSize";
   static final String BYTES_AS_STRING = "bytesAsString";
   static final String DATETIME_AS_LONG = "datetimeAsLong";
+  static final String PUSH_DOWN_AGGREGATES = "pushDownAggregates";
 
   static final int DEFAULT_BATCH_SIZE = 4096;
 
@@ -49,6 +50,7 @@ public final class ReadOptions {
   private final int batchSize;
   private final boolean bytesAsString;
   private final boolean datetimeAsLong;
+  private final boolean pushDownAggregates;
 
   private ReadOptions(ArrayFormat format, CaseInsensitiveStringMap options) {
     this.format = format;
@@ -78,6 +80,7 @@ public final class ReadOptions {
     this.batchSize = positiveInt(options, BATCH_SIZE, DEFAULT_BATCH_SIZE);
     this.bytesAsString = bool(options, BYTES_AS_STRING);
     this.datetimeAsLong = bool(options, DATETIME_AS_LONG);
+    this.pushDownAggregates = !options.containsKey(PUSH_DOWN_AGGREGATES) || bool(options, PUSH_DOWN_AGGREGATES);
   }
 
   /** Parses and checks the options of a read in the given format. */
@@ -135,6 +138,11 @@ public final class ReadOptions {
 
   boolean datetimeAsLong() {
     return datetimeAsLong;
+  }
+
+  /** Whether aggregates are computed in the scan (true unless turned off, to compare with Spark's own). */
+  boolean pushDownAggregates() {
+    return pushDownAggregates;
   }
 
   private static List<String> parsePaths(CaseInsensitiveStringMap options) {

@@ -35,12 +35,13 @@ abstract class RowSource implements Closeable {
   }
 
   /**
-   * Opens the rows {@code [fromRow, toRow)} of {@code file}, reading the given segments: mapped for local files,
+   * Opens the rows {@code [fromRow, toRow)} of {@code file} (maybe only some of them are read, see
+   * {@link #prepare}), reading the given segments: mapped for local files,
    * by positioned reads for other file systems, inflated for deflated {@code .npz} entries.
    */
   static RowSource open(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow,
       Configuration conf) throws IOException {
-    FileHandle handle = FileHandle.open(file.uri(), conf);
+    FileHandle handle = FileHandle.open(file.path(), conf);
     try {
       if (file.deflated()) {
         return new InflatedRows(handle, file, layout, segments, fromRow, toRow);
@@ -56,22 +57,27 @@ abstract class RowSource implements Closeable {
   }
 
   /**
-   * Makes rows {@code [row, row + n)} available, {@code 1 <= n <= maxRows}, and returns {@code n}.
+   * Makes rows {@code [row, row + n)} available, {@code 1 <= n <= maxRows}, and returns {@code n}. The rows from
+   * {@code row} to {@code runEnd} are needed, those after may not be: nothing past {@code runEnd} is mapped or read.
+   * Rows are asked for in increasing order.
    *
    * @throws IllegalStateException after {@link #close}
    */
-  final int prepare(long row, int maxRows) throws IOException {
+  final int prepare(long row, long runEnd, int maxRows) throws IOException {
     if (closed) {
       throw new IllegalStateException(describe() + " is closed");
     }
-    if (row < fromRow || row >= toRow || maxRows < 1) {
-      throw new IllegalArgumentException(describe() + ": row " + row + " is outside the range");
+    if (row < fromRow || runEnd > toRow || row >= runEnd || maxRows < 1) {
+      throw new IllegalArgumentException(describe() + ": rows [" + row + ", " + runEnd + ") are outside the range");
     }
-    return load(row, (int) Math.min(maxRows, toRow - row));
+    return load(row, runEnd, (int) Math.min(maxRows, runEnd - row));
   }
 
-  /** Makes {@code 1 .. maxRows} rows from {@code row} available; {@code maxRows} never reaches past the range. */
-  protected abstract int load(long row, int maxRows) throws IOException;
+  /**
+   * Makes {@code 1 .. maxRows} rows from {@code row} available; {@code maxRows} never reaches past {@code runEnd},
+   * the end of the rows needed from {@code row} on.
+   */
+  protected abstract int load(long row, long runEnd, int maxRows) throws IOException;
 
   /** Bytes of the file mapped or read so far. */
   abstract long bytesMapped();

@@ -63,6 +63,12 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * </pre>
  */
 class FormatFuzzTest {
+  /**
+   * One seed for every property, so that CI runs the same inputs each time and a red build means a regression, not
+   * a new find; the long run ({@code -Pfuzz}) explores far more inputs from it. A failure prints its own seed.
+   */
+  private static final String FIXED_SEED = "20261124";
+
   /** Mutants checked per generated base input: generating a base costs more than checking a mutant. */
   private static final int MUTANTS = 12;
   /** Inputs fed to the parsers in this run, printed at the end. */
@@ -110,7 +116,7 @@ class FormatFuzzTest {
 
   // ------------------------------------------------------------------------------------------- headers
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void headerBytesEndInAHeaderOrANamedError(@ForAll("headerBases") byte[] base,
       @ForAll("headerMutants") List<List<Mutation>> mutants) {
     FormatContracts.header(base);
@@ -120,7 +126,7 @@ class FormatFuzzTest {
     INPUTS.add(1 + mutants.size());
   }
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void numpysHeadersReadBackAsWritten(@ForAll("storableDtypes") DType dtype, @ForAll boolean fortranOrder,
       @ForAll("shapes") Shape shape) throws IOException {
     INPUTS.increment();
@@ -144,7 +150,7 @@ class FormatFuzzTest {
     assertEquals(expected, header.version(), "numpy writes the oldest version that holds the header");
   }
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void theGrowthAxisIsRewrittenInPlace(@ForAll("storableDtypes") DType dtype, @ForAll boolean fortranOrder,
       @ForAll("shapes") Shape shape, @ForAll("dims") long newGrowthDim, @ForAll("shapes") Shape otherShape)
       throws IOException {
@@ -196,7 +202,7 @@ class FormatFuzzTest {
    * A length field claiming more than the bound is refused before a byte of the header is read, and a header is
    * never read past what its length field claims: a corrupt length costs nothing in proportion to its value.
    */
-  @Property
+  @Property(seed = FIXED_SEED)
   void aClaimedHeaderLengthIsCheckedBeforeTheHeaderIsRead(@ForAll @IntRange(min = 1, max = 3) int major,
       @ForAll("claimedLengths") long claimed, @ForAll @IntRange(max = 4096) int available,
       @ForAll @IntRange(max = 1 << 20) int maxHeaderBytes) {
@@ -226,7 +232,7 @@ class FormatFuzzTest {
 
   // ---------------------------------------------------------------------------------------- dtype descr
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void descrTextEndsInATypeOrAMessage(@ForAll("descrTexts") String base,
       @ForAll("textMutants") List<List<TextEdit>> mutants) {
     FormatContracts.descr(base);
@@ -236,7 +242,7 @@ class FormatFuzzTest {
     INPUTS.add(1 + mutants.size());
   }
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void everyTypePrintsAndParsesBack(@ForAll("dtypes") DType dtype) {
     FormatContracts.printsAndParsesBack(dtype, dtype);
     INPUTS.increment();
@@ -247,7 +253,7 @@ class FormatFuzzTest {
    * outside fields); reading a text numpy refuses, or reading it as another type, would misread a file. Python 2's
    * {@code 3L} in a literal is the one documented leniency numpy 2 does not share.
    */
-  @Property
+  @Property(seed = FIXED_SEED)
   void typesAcceptedHereAreTheSameToNumpy(@ForAll("descrTexts") String base,
       @ForAll("textMutants") List<List<TextEdit>> mutants) throws IOException {
     sameToNumpy(base);
@@ -263,8 +269,8 @@ class FormatFuzzTest {
       return;
     }
     String theirs = numpy.descrOf(text);
-    assertTrue(theirs.startsWith("OK "), PyLiteral.repr(text) + " is accepted here as " + ours + ", but numpy: "
-        + theirs);
+    assertTrue(theirs.equals("OK") || theirs.startsWith("OK "), PyLiteral.repr(text) + " is accepted here as " + ours
+        + ", but numpy: " + theirs);
     if (FormatContracts.numpyHasDescrFor(ours)) { // overlapping fields have no descr to compare by
       assertEquals(NumpyDescr.parse(theirs.substring(3)), ours, PyLiteral.repr(text) + " to numpy: " + theirs);
     }
@@ -272,7 +278,7 @@ class FormatFuzzTest {
 
   // ------------------------------------------------------------------------------------------ archives
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void archiveBytesEndInEntriesOrANamedError(@ForAll("npzBases") byte[] base,
       @ForAll("zipMutants") List<List<Mutation>> mutants) {
     FormatContracts.npz(base);
@@ -282,7 +288,7 @@ class FormatFuzzTest {
     INPUTS.add(1 + mutants.size());
   }
 
-  @Property
+  @Property(seed = FIXED_SEED)
   void wellFormedArchivesReadBackTheirEntries(@ForAll("archives") Archive archive) throws IOException {
     INPUTS.increment();
     NpzDirectory npz = FormatContracts.npz(archive.bytes());
@@ -302,7 +308,7 @@ class FormatFuzzTest {
    * An archive at the end of a huge sparse file (zeros before it), its records' counts, sizes and offsets set to
    * boundary values: claims the file's size does not refute are still checked before they decide an allocation.
    */
-  @Property
+  @Property(seed = FIXED_SEED)
   void hugeClaimsInAHugeSparseArchiveAreCheckedBeforeAllocating(@ForAll("archives") Archive archive,
       @ForAll("hugeSizes") long size, @ForAll("zipFieldMutants") List<List<Mutation>> mutants) {
     FormatContracts.npz(new CheckedReader(archive.bytes(), size));

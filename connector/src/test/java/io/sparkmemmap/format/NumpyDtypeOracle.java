@@ -29,7 +29,13 @@ final class NumpyDtypeOracle implements AutoCloseable {
       "            d = F.descr_to_dtype(lit) if isinstance(lit, list) else np.dtype(lit)",
       "        else:",
       "            d = np.dtype(s)",
-      "        out = 'SUBARRAY' if d.subdtype is not None else 'OK ' + repr(F.dtype_to_descr(d))",
+      "        if d.subdtype is not None:",
+      "            out = 'SUBARRAY'",
+      "        else:",
+      "            try:",
+      "                out = 'OK ' + repr(F.dtype_to_descr(d))",
+      "            except ValueError:",
+      "                out = 'OK'",
       "    except Exception as e:",
       "        out = 'ERR ' + type(e).__name__",
       "    print(ascii(out), flush=True)",
@@ -57,7 +63,8 @@ final class NumpyDtypeOracle implements AutoCloseable {
   }
 
   /**
-   * numpy's answer for a dtype text: {@code OK <repr of its descr>}, {@code SUBARRAY}, or {@code ERR <exception>}.
+   * numpy's answer for a dtype text: {@code OK <repr of its descr>}, {@code OK} for a type no descr describes
+   * (overlapping fields), {@code SUBARRAY}, or {@code ERR <exception>}.
    * The text is what {@link NumpyDescr#parse} reads after its documented stripping of surrounding whitespace.
    */
   synchronized String descrOf(String text) throws IOException {

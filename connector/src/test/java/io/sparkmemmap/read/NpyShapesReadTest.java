@@ -240,6 +240,15 @@ class NpyShapesReadTest {
   }
 
   @Test
+  void temporaryViewsUsingTheSource() {
+    SparkTestSession.get().sql("CREATE OR REPLACE TEMPORARY VIEW columns_view USING npy OPTIONS (path '"
+        + path("columns_f.npy") + "', layout 'columns')");
+    List<Row> rows = SparkTestSession.get().sql("SELECT c3 FROM columns_view WHERE c0 = 17").collectAsList();
+    assertEquals(1, rows.size());
+    assertEquals(26, rows.get(0).getInt(0), "row 2 of arange(24).reshape(6, 4) * 3 - 7");
+  }
+
+  @Test
   void countsNeedNoData() {
     assertEquals(4, read("c_4x3_f8le.npy").count());
     assertEquals(0, read("empty_rows.npy").count());

@@ -30,7 +30,8 @@ class NpzAndDirectoryReadTest {
 
   @BeforeAll
   static void writeFiles() throws Exception {
-    for (String sub : List.of("parts", "mixed", "bad_dtype", "bad_shape", "bad_order", "archives", "empty")) {
+    for (String sub : List.of("parts", "mixed", "bad_dtype", "bad_shape", "bad_order", "archives", "empty",
+        "odd names")) {
       Files.createDirectories(dir.resolve(sub));
     }
     String script = String.join("\n",
@@ -60,6 +61,7 @@ class NpzAndDirectoryReadTest {
         "np.save(d + 'bad_order/a.npy', emb[:5]); np.save(d + 'bad_order/b.npy', np.asfortranarray(emb[5:]))",
         "np.savez(d + 'archives/one.npz', x=ids[:10], y=emb[:1])",
         "np.savez_compressed(d + 'archives/two.npz', x=ids[10:], y=emb[:2])",
+        "np.save(d + 'odd names/a b \u00e9%20.npy', emb[:3]); np.save(d + 'odd names/z.npy', emb[3:])",
         "emit(out)",
         "");
     expected = cast(SparkValues.parseJson(Python.run(script)));
@@ -133,6 +135,12 @@ class NpzAndDirectoryReadTest {
         + ")['x'], np.load(" + Python.literal(dir.resolve("archives/two.npz")) + ")['x']])\n"
         + "emit([{'value': canon(v)} for v in x])\n");
     assertEquals(SparkValues.parseJson(both), rows(reader().option("array", "x").load(path("archives"))));
+  }
+
+  @Test
+  void pathsWithSpacesAndNonAsciiNames() {
+    assertEquals(expected.get("emb"), rows(reader().load(path("odd names"))));
+    assertEquals(3, reader().load(path("odd names/a b \u00e9%20.npy")).count());
   }
 
   @Test

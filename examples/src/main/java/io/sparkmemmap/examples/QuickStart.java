@@ -48,7 +48,7 @@ public final class QuickStart {
           .write().format("npy").mode("overwrite").save(parts);
       System.out.println("wrote a directory of structured .npy parts: " + parts);
 
-      emb.createOrReplaceTempView("emb");
+      emb.selectExpr("_row_index", "value").createOrReplaceTempView("emb"); // hidden columns are not part of a view by default
       spark.sql("SELECT count(*) AS n, avg(value[0]) AS mean0 FROM emb WHERE _row_index BETWEEN 1000 AND 1999")
           .show();
       spark.sql("SELECT count(*) AS n, max(total) AS max_total FROM npy.`" + parts + "`").show();

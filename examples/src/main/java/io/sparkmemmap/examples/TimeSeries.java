@@ -41,7 +41,7 @@ public final class TimeSeries {
         System.out.printf("batch %d appended: %s now holds %d readings%n", batch, series, total);
       }
 
-      spark.read().format("npy").load(series).createOrReplaceTempView("readings");
+      spark.read().format("npy").load(series).selectExpr("*", "_row_index").createOrReplaceTempView("readings");
       Dataset<Row> perWindow = spark.sql(
           "SELECT sensor, window.start AS minute, count(*) AS n, avg(value) AS mean, max(value) AS peak "
               + "FROM readings GROUP BY sensor, window(t, '1 minute') ORDER BY minute, sensor");

@@ -23,7 +23,7 @@ object QuickStartScala {
       emb.printSchema()
       println(s"rows read back: ${emb.count()}")
 
-      emb.createOrReplaceTempView("emb")
+      emb.selectExpr("_row_index", "value").createOrReplaceTempView("emb")
       spark.sql("SELECT count(*) AS n, avg(value[0]) AS mean0 FROM emb WHERE _row_index BETWEEN 1000 AND 1999").show()
     } finally {
       spark.stop()

@@ -1,0 +1,161 @@
+package io.sparkmemmap.read;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.connector.metric.CustomTaskMetric;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
+import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
+
+/**
+ * Computes pushed aggregates over a partition's rows and returns them as one batch: one row, or one per file when
+ * grouped by {@code _file}. Values are decoded straight from the mapped bytes, a block of rows at a time, into
+ * arrays that {@link ColumnStats} folds in tight loops; nothing is copied into column vectors. A partition of
+ * {@link AggregateResultPartition} holds its answer already.
+ */
+final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch> {
+  /** Rows decoded at once: their values stay in the CPU's caches while every column is folded. */
+  static final int BLOCK_ROWS = 4096;
+
+  private final InputPartition partition;
+  private final AggregatePlan plan;
+  private final RowLayout layout;
+  private final boolean ansi;
+  private final PartitionRows rows;
+  private final WritableColumnVector[] vectors;
+  private final ColumnarBatch batch;
+  private final ValueReader.Scratch scratch = new ValueReader.Scratch();
+  private boolean done;
+  private boolean closed;
+
+  NpyAggregatePartitionReader(InputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
+      Configuration conf) {
+    this.partition = partition;
+    this.plan = plan;
+    this.layout = layout;
+    this.ansi = ansi;
+    this.rows = partition instanceof NpyInputPartition p
+        ? new PartitionRows(p.ranges(), layout, plan.segments(), conf)
+        : null;
+    this.vectors = OnHeapColumnVector.allocateColumns(1, plan.schema());
+    this.batch = new ColumnarBatch(vectors);
+  }
+
+  @Override
+  public boolean next() throws IOException {
+    if (closed) {
+      throw new IllegalStateException("the reader of " + partition + " is closed");
+    }
+    if (done) {
+      return false;
+    }
+    done = true;
+    List<AggregateGroup> groups = rows == null ? counted() : aggregate();
+    for (int i = 0; i < groups.size(); i++) {
+      groups.get(i).write(plan, vectors, i, scratch);
+    }
+    batch.setNumRows(groups.size());
+    return true;
+  }
+
+  private List<AggregateGroup> counted() {
+    List<AggregateGroup> groups = new ArrayList<>();
+    for (AggregateGroup.Totals totals : ((AggregateResultPartition) partition).groups()) {
+      groups.add(AggregateGroup.counted(totals, plan));
+    }
+    return groups;
+  }
+
+  private List<AggregateGroup> aggregate() throws IOException {
+    List<AggregateGroup> groups = new ArrayList<>();
+    AggregateGroup group = null;
+    int groupIndex = -1;
+    long[] longs = new long[BLOCK_ROWS];
+    double[] doubles = new double[BLOCK_ROWS];
+    while (rows.next(Integer.MAX_VALUE)) {
+      if (group == null || (plan.groupByFile() && rows.groupIndex() != groupIndex)) {
+        group = new AggregateGroup(rows.file().uri(), plan.newStats(ansi));
+        groupIndex = rows.groupIndex();
+        groups.add(group);
+      }
+      group.addRows(rows.firstRow(), rows.rows());
+      try {
+        fold(group.stats(), rows.rows(), longs, doubles);
+      } catch (ArithmeticException e) {
+        throw e; // an overflow under ANSI mode, reported as Spark reports it
+      } catch (InternalError | RuntimeException e) {
+        throw rows.failure(e);
+      }
+    }
+    if (groups.isEmpty() && !plan.groupByFile()) {
+      groups.add(new AggregateGroup(null, plan.newStats(ansi))); // no rows: COUNT 0, the others null
+    }
+    return groups;
+  }
+
+  /** Folds the chunk's {@code n} rows into the stats, block by block, every column of a block in turn. */
+  private void fold(ColumnStats[] stats, int n, long[] longs, double[] doubles) {
+    List<AggregateColumn> columns = plan.columns();
+    ByteBuffer[] buffers = rows.buffers();
+    int[] positions = rows.positions();
+    int stride = layout.stride();
+    for (int first = 0; first < n; first += BLOCK_ROWS) {
+      int m = Math.min(BLOCK_ROWS, n - first);
+      for (int c = 0; c < stats.length; c++) {
+        AggregateColumn column = columns.get(c);
+        ByteBuffer buffer = buffers[column.segment()];
+        int pos = positions[column.segment()] + column.offsetInRow() + first * stride;
+        switch (column.kind()) {
+          case FLOATING:
+            column.decode(buffer, pos, stride, m, doubles);
+            stats[c].addDoubles(doubles, m);
+            break;
+          case UNSIGNED64:
+            column.decode(buffer, pos, stride, m, longs);
+            stats[c].addUnsigned(longs, m);
+            break;
+          case TEMPORAL:
+            column.decode(buffer, pos, stride, m, longs);
+            stats[c].addTemporal(longs, m);
+            break;
+          default:
+            column.decode(buffer, pos, stride, m, longs);
+            stats[c].addLongs(longs, m);
+        }
+      }
+    }
+  }
+
+  @Override
+  public ColumnarBatch get() {
+    return batch;
+  }
+
+  @Override
+  public CustomTaskMetric[] currentMetricsValues() {
+    return new CustomTaskMetric[] {
+        new TaskMetric(BytesMappedMetric.NAME, rows == null ? 0 : rows.bytesMapped()),
+        new TaskMetric(BytesReadMetric.NAME, rows == null ? 0 : rows.bytesRead()),
+        new TaskMetric(RowsReadMetric.NAME, rows == null ? 0 : rows.rowsRead())};
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      if (rows != null) {
+        rows.close();
+      }
+    } finally {
+      batch.close();
+    }
+  }
+}

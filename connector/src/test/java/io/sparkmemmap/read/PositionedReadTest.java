@@ -1,0 +1,89 @@
+package io.sparkmemmap.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmemmap.Python;
+import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.SparkValues;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Files that are not mapped: those of file systems other than the local one (read through a Hadoop stream by
+ * positioned reads of exactly each task's bytes), and Fortran-order arrays of more item positions than are worth a
+ * mapping each.
+ */
+class PositionedReadTest {
+  @TempDir
+  static Path dir;
+
+  private static Map<String, Object> expected;
+
+  @BeforeAll
+  static void writeFiles() throws Exception {
+    Files.createDirectories(dir.resolve("parts"));
+    expected = cast(SparkValues.parseJson(Python.run(String.join("\n",
+        "d = " + Python.literal(dir) + " + '/'",
+        "a = (np.arange(3000 * 4, dtype='>i4') - 70).reshape(3000, 4)",
+        "np.save(d + 'a.npy', a)",
+        "np.save(d + 'parts/0.npy', a[:1000]); np.save(d + 'parts/1.npy', a[1000:])",
+        "np.savez_compressed(d + 'z.npz', a=a)",
+        "w = np.asfortranarray((np.arange(40 * 300, dtype='<f8') / 3).reshape(40, 300))",
+        "np.save(d + 'wide_f.npy', w)",
+        "emit({'a': [{'value': canon(r)} for r in a], 'w': [{'value': canon(r)} for r in w]})",
+        ""))));
+  }
+
+  @Test
+  void otherFileSystemsAreReadByPositionedReadsOfEachRange() {
+    Dataset<Row> df = nonLocal().option("maxPartitionBytes", "8k").load(uri("a.npy"));
+    assertTrue(df.rdd().getNumPartitions() >= 4);
+    assertEquals(expected.get("a"), SparkValues.canonical(df.collectAsList()));
+    assertEquals(3000L * 16, PartitionedReadTest.metric(df, "bytesMapped"), "each task read its own bytes once");
+    Dataset<Row> some = nonLocal().load(uri("a.npy")).where("_row_index between 10 and 19");
+    assertEquals(10, some.collectAsList().size());
+    assertEquals(10L * 16, PartitionedReadTest.metric(some, "bytesMapped"));
+  }
+
+  @Test
+  void directoriesAndCompressedArchivesToo() {
+    assertEquals(expected.get("a"), SparkValues.canonical(nonLocal().load(uri("parts")).collectAsList()));
+    Dataset<Row> z = nonLocal().load(uri("z.npz"));
+    assertEquals(expected.get("a"), SparkValues.canonical(z.collectAsList()));
+    List<Row> files = nonLocal().load(uri("parts")).select("_file").distinct().collectAsList();
+    assertTrue(files.stream().allMatch(r -> r.getString(0).startsWith("nonlocal:")), files.toString());
+  }
+
+  @Test
+  void fortranArraysOfManyItemsAreReadWithoutAMappingPerItem() {
+    Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "16k")
+        .load(dir.resolve("wide_f.npy").toString());
+    assertTrue(df.rdd().getNumPartitions() >= 4);
+    assertEquals(expected.get("w"), SparkValues.canonical(df.collectAsList()));
+    assertEquals(40L * 300 * 8, PartitionedReadTest.metric(df, "bytesMapped"));
+  }
+
+  private static DataFrameReader nonLocal() {
+    return SparkTestSession.get().read().format("npy")
+        .option("fs." + NonLocalTestFileSystem.SCHEME + ".impl", NonLocalTestFileSystem.class.getName())
+        .option("fs." + NonLocalTestFileSystem.SCHEME + ".impl.disable.cache", "true");
+  }
+
+  private static String uri(String name) {
+    return NonLocalTestFileSystem.SCHEME + "://" + dir.resolve(name).toAbsolutePath();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> cast(Object o) {
+    return (Map<String, Object>) o;
+  }
+}

@@ -1,0 +1,82 @@
+package io.sparkmemmap.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.sparkmemmap.Python;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs every example on small inputs and checks what it wrote with NumPy itself. */
+class ExamplesTest {
+  @TempDir
+  Path out;
+
+  private String check(String script) {
+    return Python.run("out = " + Python.literal(out.toString()) + "\n" + script).strip();
+  }
+
+  @Test
+  void quickStartWritesArraysNumpyOpens() throws Exception {
+    QuickStart.main(new String[] {out.toString()});
+    assertEquals("(100000, 8) float32 100000", check(String.join("\n",
+        "import glob",
+        "a = np.load(out + '/embeddings.npy', mmap_mode='r')",
+        "parts = [np.load(p) for p in sorted(glob.glob(out + '/scores/*.npy'))]",
+        "ids = np.sort(np.concatenate([p['id'] for p in parts]))",
+        "assert (ids == np.arange(100000)).all()",
+        "assert np.allclose(np.concatenate([p['first'] for p in parts])[np.argsort(np.concatenate([p['id'] for p in parts]))], a[:, 0])",
+        "print(a.shape, a.dtype, len(ids))")));
+  }
+
+  @Test
+  void quickStartScalaTwin() throws Exception {
+    QuickStartScala.main(new String[] {out.toString()});
+    assertEquals("(100000, 8) float32", check(
+        "a = np.load(out + '/embeddings.npy', mmap_mode='r'); print(a.shape, a.dtype)"));
+  }
+
+  @Test
+  void embeddingEtlSelectsTheRightRowsInOrder() throws Exception {
+    EmbeddingEtl.main(new String[] {out.toString(), "3000", "16"});
+    assertEquals("ok 500", check(String.join("\n",
+        "ids = np.array([i for i in range(3000) if i % 3 == 0 and i % 10 < 5])",
+        "e = np.load(out + '/english.npy', mmap_mode='r')",
+        "expected = np.sin(ids[:, None] + np.arange(16)[None, :]).astype('<f4')",
+        "assert e.dtype == np.dtype('<f4') and e.shape == (len(ids), 16), (e.dtype, e.shape)",
+        "assert np.allclose(e, expected, atol=1e-6)",
+        "labels = np.load(out + '/english-labels.npy')",
+        "assert (labels['row_id'] == ids).all() and (labels['label'] == ids % 10).all()",
+        "print('ok', len(ids))")));
+  }
+
+  @Test
+  void matrixMultiplyMatchesNumpy() throws Exception {
+    MatrixMultiply.main(new String[] {out.toString(), "300", "70", "50", "16"});
+    assertEquals("(300, 50) float64 True", check(String.join("\n",
+        "a, b, c = (np.load(out + '/' + f + '.npy') for f in 'abc')",
+        "print(c.shape, c.dtype, bool(np.abs(a @ b - c).max() < 1e-9))")));
+  }
+
+  @Test
+  void timeSeriesAppendsBatchesToOneStructuredFile() throws Exception {
+    TimeSeries.main(new String[] {out.toString(), "3", "1000"});
+    assertEquals("[('t', '<M8[us]'), ('sensor', '<i4'), ('value', '<f4')] (3000,)", check(String.join("\n",
+        "a = np.load(out + '/readings.npy', mmap_mode='r')",
+        "ids = np.arange(3000)",
+        "assert (a['t'] == (np.datetime64('2026-01-01T00:00:00', 'us') + (ids // 4) * np.timedelta64(1, 's'))).all()",
+        "assert (a['sensor'] == ids % 4).all()",
+        "print(a.dtype.descr, a.shape)")));
+  }
+
+  @Test
+  void convertCastsToHalfAndReadsRawWithAnOffset() throws Exception {
+    Convert.main(new String[] {out.toString(), "5000"});
+    assertEquals("float16 (5000, 4) int32", check(String.join("\n",
+        "h = np.load(out + '/halves.npy', mmap_mode='r')",
+        "assert (h == (np.arange(5000) / 8).astype('<f2')).all()",
+        "s = np.load(out + '/sensor.npy', mmap_mode='r')",
+        "assert (s == np.arange(5000)[:, None] + np.arange(4)[None, :]).all()",
+        "print(h.dtype, s.shape, s.dtype)")));
+  }
+}
