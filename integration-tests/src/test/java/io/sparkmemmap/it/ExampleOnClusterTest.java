@@ -28,6 +28,7 @@ class ExampleOnClusterTest {
     SparkSubmitRun.named("EmbeddingEtl", dir)
         .conf(cluster.applicationConf(List.of()))
         .jars(ItEnvironment.connectorShadedJar())
+        .shortJob()
         .application(ItEnvironment.examplesJar(), "io.sparkmemmap.examples.EmbeddingEtl",
             out.toString(), Long.toString(ROWS), Integer.toString(DIM))
         .runSuccessfully(Duration.ofMinutes(4));

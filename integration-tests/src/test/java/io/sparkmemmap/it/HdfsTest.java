@@ -87,8 +87,7 @@ class HdfsTest {
     assertEquals(fromDisk.schema(), fromHdfs.schema());
     assertTrue(fromHdfs.rdd().getNumPartitions() > 1, "several partitions over the blocks");
     assertEquals(200_000, fromHdfs.count());
-    assertEquals(0, fromHdfs.exceptAll(fromDisk).count(), "rows only on HDFS");
-    assertEquals(0, fromDisk.exceptAll(fromHdfs).count(), "rows only on disk");
+    assertSameRows(fromDisk, fromHdfs, hdfsFile);
     Row last = fromHdfs.selectExpr("max(id)", "max(_row_index)").first();
     assertEquals(199_999L, last.getLong(0), "max(id)");
     assertEquals(199_999L, last.getLong(1), "max(_row_index)");
@@ -133,9 +132,7 @@ class HdfsTest {
     assertTrue(fs.exists(new org.apache.hadoop.fs.Path(parts, "_SUCCESS")), "_SUCCESS in " + parts);
     assertTrue(fs.getFileStatus(new org.apache.hadoop.fs.Path(single)).isFile(), single + " is one file");
     for (String written : List.of(parts, single)) {
-      Dataset<Row> back = spark.read().format("npy").load(written).select("id", "x", "y", "flag", "c");
-      assertEquals(0, back.exceptAll(source).count(), "rows only in " + written);
-      assertEquals(0, source.exceptAll(back).count(), "rows missing from " + written);
+      assertSameRows(source, spark.read().format("npy").load(written).select("id", "x", "y", "flag", "c"), written);
     }
 
     Path copied = ItEnvironment.workDir("hdfs-npy-written").resolve("single.npy");
@@ -144,6 +141,12 @@ class HdfsTest {
         + "b = np.load(" + Python.literal(localFile) + ")\n"
         + "assert a.dtype == b.dtype, (a.dtype, b.dtype)\n"
         + "assert (a == b).all()\n");
+  }
+
+  /** The same rows, as many times each: the counts agree and no row of {@code actual} is extra. */
+  private static void assertSameRows(Dataset<Row> expected, Dataset<Row> actual, String what) {
+    assertEquals(expected.count(), actual.count(), "rows in " + what);
+    assertEquals(0, actual.exceptAll(expected).count(), "rows of " + what + " that should not be there");
   }
 
   /**

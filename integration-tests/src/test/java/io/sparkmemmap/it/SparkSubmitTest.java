@@ -38,6 +38,7 @@ class SparkSubmitTest {
     ChildJvm driver = SparkSubmitRun.named("probe-local", dir)
         .master("local[2]")
         .jars(ItEnvironment.connectorShadedJar())
+        .shortJob()
         .application(ItEnvironment.jobsJar(), ExecutorProbe.class.getName(),
             dir.resolve("result.properties").toString(), dir.resolve("text").toString(),
             Long.toString(ROWS), Integer.toString(PARTITIONS), connectorClass)
@@ -65,6 +66,7 @@ class SparkSubmitTest {
     SparkSubmitRun.named("probe-cluster", dir)
         .conf(cluster.applicationConf(List.of()))
         .jars(ItEnvironment.connectorShadedJar())
+        .shortJob()
         .application(ItEnvironment.jobsJar(), ExecutorProbe.class.getName(),
             dir.resolve("result.properties").toString(), dir.resolve("text").toString(),
             Long.toString(ROWS), Integer.toString(PARTITIONS), connectorClass)

@@ -200,9 +200,11 @@ public final class ChildJvm implements AutoCloseable {
       if (log == null || workingDirectory == null) {
         throw new IllegalStateException(name + ": log file and working directory are required");
       }
+      Path tmp = workingDirectory.resolve("tmp");
       List<String> command = new ArrayList<>();
       command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(jvmOptions);
+      command.add("-Djava.io.tmpdir=" + tmp);
       List<String> fullClasspath = new ArrayList<>();
       fullClasspath.add(ItEnvironment.launcherClasses().toString());
       fullClasspath.addAll(classpath);
@@ -225,6 +227,7 @@ public final class ChildJvm implements AutoCloseable {
       env.putAll(environment);
       try {
         Files.createDirectories(log.getParent());
+        Files.createDirectories(tmp);
         Files.writeString(log, "# " + String.join(" ", command) + System.lineSeparator(), StandardCharsets.UTF_8);
         ChildJvm child = new ChildJvm(name, builder.start(), log);
         RUNNING.add(child);

@@ -22,12 +22,14 @@ public final class SparkSessions {
 
   /**
    * A driver in this JVM with its executors on {@code cluster}: they get the connector's shaded jar and this
-   * module's test classes (closures of the tests) on their classpath.
+   * module's test classes (closures of the tests) on their classpath, and run short jobs
+   * ({@link SparkSubmitRun#SHORT_JOB_JVM_OPTION}).
    */
   public static SparkSession onCluster(StandaloneCluster cluster, String appName) {
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
     cluster.applicationConf(List.of(ItEnvironment.connectorShadedJar().toString(),
         ItEnvironment.testClasses().toString())).forEach(builder::config);
+    builder.config("spark.executor.extraJavaOptions", SparkSubmitRun.SHORT_JOB_JVM_OPTION);
     return loopback(builder).getOrCreate();
   }
 
