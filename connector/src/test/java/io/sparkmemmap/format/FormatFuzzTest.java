@@ -44,7 +44,7 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  * <p>Short run, part of the default suite (200 tries per property from junit-platform.properties: about 14,000
  * inputs in 15 s):
  * <pre>mvn -o -q -pl connector test -Dtest='io.sparkmemmap.format.*Test'</pre>
- * Long run, over 1,000,000 inputs (12,500 tries for each property, 13 inputs in most tries), single-threaded; it
+ * Long run, over 1,000,000 inputs (17,500 tries for each property, 13 inputs in most tries), single-threaded; it
  * prints the number of inputs at the end of target/surefire-reports/io.sparkmemmap.format.FormatFuzzTest-output.txt:
  * <pre>mvn -o -pl connector test -Pfuzz</pre>
  * A failing property prints its shrunk input and seed; {@code -Djqwik.tries.default=N} sets the tries of a run.
