@@ -53,6 +53,16 @@ class MemmapReadTest {
         "make('dats/a.dat', '<u2', (7, 2)); make('dats/b.dat', '<u2', (3, 2))",
         "out['dats'] = out['dats/a.dat'] + out['dats/b.dat']",
         "open(d + 'odd.dat', 'wb').write(bytes(10))",
+        "make('ns.dat', 'datetime64[ns]', (6,), fill=np.array([0, 1, -1, 1500, -1501, 'NaT'], 'M8[ns]'))",
+        "make('s16.dat', 'S16', (3,), fill=np.array([b'abc', b'', b'0123456789abcdef'], 'S16'))",
+        "make('u8.dat', '<U8', (3,), fill=np.array(['h\\u00e9llo', '', '\\U0001F600x'], '<U8'))",
+        "make('native.dat', '=i4', (5,))",
+        "make('bytes.dat', '|u1', (7,), fill=np.arange(7) * 40)",
+        "f = np.array(np.memmap(d + 'fortran.dat', '<i2', 'r', shape=(6, 5), order='F'))",
+        "out['fortran flat'] = [{'value': canon(v)} for v in f.ravel(order='F')]",
+        "g = np.array(np.memmap(d + 'grid.dat', '>i8', 'r', offset=128, shape=(25, 4)))",
+        "out['grid columns'] = [{'c%d' % j: canon(v) for j, v in enumerate(r)} for r in g]",
+        "out['ns raw'] = [{'value': int(v)} for v in np.memmap(d + 'ns.dat', 'M8[ns]', 'r').astype('i8')]",
         "emit(out)",
         "");
     expected = cast(SparkValues.parseJson(Python.run(script)));
@@ -71,7 +81,13 @@ class MemmapReadTest {
       new MemmapCase("<i2 in Fortran order, rows inferred", "fortran.dat",
           Map.of("dtype", "<i2", "shape", "-1,5", "order", "F")),
       new MemmapCase("structured with a subarray at offset 3", "records.dat",
-          Map.of("dtype", "[('t', '<i8'), ('x', '<f4', (3,))]", "offset", "3")));
+          Map.of("dtype", "[('t', '<i8'), ('x', '<f4', (3,))]", "offset", "3")),
+      new MemmapCase("datetime64[ns], finer than microseconds floored", "ns.dat", Map.of("dtype", "datetime64[ns]")),
+      new MemmapCase("S16", "s16.dat", Map.of("dtype", "S16")),
+      new MemmapCase("<U8", "u8.dat", Map.of("dtype", "<U8")),
+      new MemmapCase("=i4, native order", "native.dat", Map.of("dtype", "=i4")),
+      new MemmapCase("uint8", "bytes.dat", Map.of("dtype", "uint8")),
+      new MemmapCase("|u1", "bytes.dat", Map.of("dtype", "|u1")));
 
   /** One test per file NumPy mapped and filled: Spark reads it value for value as np.memmap does. */
   @TestFactory
@@ -86,6 +102,21 @@ class MemmapReadTest {
     Dataset<Row> df = reader().option("dtype", "uint16").option("shape", "-1, 2").load(path("dats"));
     assertEquals(expected.get("dats"), rows(df));
     assertEquals("<u2", df.schema().apply("value").metadata().getString("numpy.dtype"));
+  }
+
+  @Test
+  void layoutsAndConversionOptionsApplyToo() {
+    assertEquals(expected.get("fortran flat"), rows(reader().option("dtype", "<i2").option("shape", "6,5")
+        .option("order", "F").option("layout", "flat").load(path("fortran.dat"))), "flat: in storage order");
+    Dataset<Row> columns = reader().option("dtype", ">i8").option("shape", "-1,4").option("offset", "128")
+        .option("layout", "columns").load(path("grid.dat"));
+    assertEquals(List.of("c0", "c1", "c2", "c3"), List.of(columns.columns()));
+    assertEquals(expected.get("grid columns"), rows(columns));
+    Dataset<Row> strings = reader().option("dtype", "S16").option("bytesAsString", "true").load(path("s16.dat"));
+    assertEquals(List.of("abc", "", "0123456789abcdef"), strings.collectAsList().stream().map(r -> r.getString(0))
+        .toList());
+    assertEquals(expected.get("ns raw"), rows(reader().option("dtype", "datetime64[ns]")
+        .option("datetimeAsLong", "true").load(path("ns.dat"))));
   }
 
   @Test

@@ -97,6 +97,23 @@ class NpyShapesReadTest {
         "grid['k'] = np.arange(6).reshape(3, 2); grid['w'] = np.arange(12).reshape(3, 2, 2) / 2",
         "save('struct_2d_c.npy', grid)",
         "save('struct_2d_f.npy', np.asfortranarray(grid))",
+        "cube = np.arange(24, dtype='<i4').reshape(2, 3, 4) * 5 - 50",
+        "save('flat3_c.npy', cube, [{'value': canon(v)} for v in cube.ravel(order='C')])",
+        "save('flat3_f.npy', np.asfortranarray(cube), [{'value': canon(v)} for v in cube.ravel(order='F')])",
+        "v2 = np.arange(6, dtype='>i2').reshape(3, 2) - 3",
+        "with open(d + 'v2.npy', 'wb') as f: np.lib.format.write_array(f, v2, version=(2, 0))",
+        "out['v2.npy'] = rows(v2)",
+        "v3 = np.zeros(3, [('\\u540d\\u524d', '<i4'), ('x', '>f8')])",
+        "v3['\\u540d\\u524d'] = [1, -2, 3]; v3['x'] = [0.5, 1.5, -2]",
+        "import warnings",
+        "with warnings.catch_warnings():",
+        "    warnings.simplefilter('ignore')",
+        "    save('v3.npy', v3)",
+        // t and s.bad hold minutes far beyond Spark's timestamp range: reading either of them fails the query
+        "poison = np.zeros(4, [('t', '<M8[m]'), ('x', '<f4'), ('s', [('bad', '>M8[m]'), ('ok', '<i2')])])",
+        "poison['t'] = 2**40; poison['s']['bad'] = 2**40",
+        "poison['x'] = [0.5, 1.5, 2.5, 3.5]; poison['s']['ok'] = [1, -2, 3, -4]",
+        "np.save(d + 'poison.npy', poison)",
         "emit(out)",
         "");
     expected = cast(SparkValues.parseJson(Python.run(script)));
@@ -168,6 +185,36 @@ class NpyShapesReadTest {
   }
 
   @Test
+  void flatLayoutOfNDimensionalArraysFollowsStorageOrder() {
+    for (String name : List.of("flat3_c.npy", "flat3_f.npy")) {
+      Dataset<Row> df = reader().option("layout", "flat").load(path(name));
+      assertEquals(List.of("value"), List.of(df.schema().fieldNames()));
+      assertEquals(DataTypes.IntegerType, df.schema().apply("value").dataType());
+      assertEquals(expected.get(name), SparkValues.canonical(df.collectAsList()), name);
+    }
+  }
+
+  @Test
+  void columnsLayoutOfAnythingButA2DArrayIsAnErrorNamingTheShape() {
+    for (String name : List.of("c_5_f8le.npy", "c_3x2x4_f8le.npy", "zero_d.npy")) {
+      Exception e = assertThrows(Exception.class, () -> reader().option("layout", "columns").load(path(name)));
+      assertTrue(e.getMessage().contains(name) && e.getMessage().contains("layout=columns needs a 2-D array"),
+          e.getMessage());
+    }
+    Exception e = assertThrows(Exception.class, () -> reader().option("layout", "columns").load(path("c_5_f8le.npy")));
+    assertTrue(e.getMessage().contains("(5,)"), e.getMessage());
+  }
+
+  @Test
+  void formatVersions2And3() throws Exception {
+    assertEquals(2, java.nio.file.Files.readAllBytes(dir.resolve("v2.npy"))[6], "NumPy wrote version 2.0");
+    assertEquals(3, java.nio.file.Files.readAllBytes(dir.resolve("v3.npy"))[6], "NumPy wrote version 3.0");
+    assertReads("v2.npy");
+    assertReads("v3.npy");
+    assertEquals(List.of("\u540d\u524d", "x"), List.of(read("v3.npy").schema().fieldNames()));
+  }
+
+  @Test
   void structuredArraysBecomeColumnsStructsAndArrays() {
     Dataset<Row> df = read("nested.npy");
     assertEquals(List.of("id", "s", "v", "when", "z"), List.of(df.schema().fieldNames()));
@@ -178,6 +225,13 @@ class NpyShapesReadTest {
         df.schema().apply("s").metadata().getString("numpy.dtype"));
     ArrayType v = (ArrayType) df.schema().apply("v").dataType();
     assertEquals(DataTypes.createArrayType(DataTypes.DoubleType, false), v.elementType());
+    assertEquals("<f8", df.schema().apply("v").metadata().getString("numpy.dtype"), "a subarray's element dtype");
+    StructType s = (StructType) df.schema().apply("s").dataType();
+    assertEquals("<f4", s.apply("x").metadata().getString("numpy.dtype"));
+    StructType inner = (StructType) s.apply("inner").dataType();
+    assertEquals("[('p', '<i2'), ('q', '|S3')]", s.apply("inner").metadata().getString("numpy.dtype"));
+    assertEquals("|S3", inner.apply("q").metadata().getString("numpy.dtype"));
+    assertEquals(">c8", df.schema().apply("z").metadata().getString("numpy.dtype"));
     assertReads("nested.npy");
     assertReads("padded.npy");
     assertReads("titled.npy");
@@ -202,6 +256,27 @@ class NpyShapesReadTest {
     StructType scanned = scanSchema(df);
     assertEquals("struct<id:bigint,s:struct<inner:struct<q:binary>>,v:array<array<double>>>",
         scanned.catalogString());
+  }
+
+  /**
+   * Fields {@code t} and {@code s.bad} hold minutes beyond Spark's timestamp range, so reading either fails the
+   * query: a query that succeeds never read them. (C-order rows are mapped whole, as their fields interleave on
+   * the same pages; what is skipped is every read and conversion of the unselected fields.)
+   */
+  @Test
+  void unselectedFieldsAreNeverRead() {
+    Dataset<Row> df = read("poison.npy");
+    assertEquals(List.of(0.5f, 1.5f, 2.5f, 3.5f), df.select("x").collectAsList().stream().map(r -> r.getFloat(0))
+        .toList());
+    assertEquals(List.of((short) 1, (short) -2, (short) 3, (short) -4), df.select("s.ok").collectAsList().stream()
+        .map(r -> r.getShort(0)).toList());
+    assertEquals("struct<s:struct<ok:smallint>>", scanSchema(df.select("s.ok")).catalogString());
+    assertEquals(4, df.select("_row_index", "x").where("x > 0").count());
+    for (String field : List.of("t", "s.bad", "s")) {
+      Exception e = assertThrows(Exception.class, () -> df.select(field).collect(), field);
+      assertTrue(e.getMessage().contains("poison.npy") && e.getMessage().contains("datetimeAsLong"),
+          field + ": " + e.getMessage());
+    }
   }
 
   @Test

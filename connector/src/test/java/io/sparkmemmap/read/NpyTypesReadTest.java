@@ -214,20 +214,65 @@ class NpyTypesReadTest {
         .load(dir.resolve("be_M8_ns.npy").toString());
     assertEquals(DataTypes.LongType, df.schema().fields()[0].dataType());
     assertEquals(SparkValues.parseJson(counts), SparkValues.canonical(df.collectAsList()));
+    String deltas = Python.run("a = np.load(" + Python.literal(dir.resolve("le_m8_Y.npy")) + ")\n"
+        + "emit([{'value': int(v)} for v in a.astype('i8')])\n");
+    Dataset<Row> years = SparkTestSession.get().read().format("npy").option("datetimeAsLong", "true")
+        .load(dir.resolve("le_m8_Y.npy").toString());
+    assertEquals(DataTypes.LongType, years.schema().fields()[0].dataType());
+    assertEquals(SparkValues.parseJson(deltas), SparkValues.canonical(years.collectAsList()));
   }
 
   @Test
   void objectAndLongDoubleArraysAreRefusedByName() {
-    Path objects = dir.resolve("objects.npy");
-    Path longDouble = dir.resolve("longdouble.npy");
-    Python.run("np.save(" + Python.literal(objects) + ", np.array([1, 'a', None], dtype=object),"
-        + " allow_pickle=True)\n"
-        + "np.save(" + Python.literal(longDouble) + ", np.array([1.5], dtype=np.longdouble))\n");
-    Exception objectError = assertThrows(Exception.class, () -> read("objects.npy").collect());
-    assertTrue(objectError.getMessage().contains("objects.npy") && objectError.getMessage().contains("object"),
-        objectError.getMessage());
-    Exception longDoubleError = assertThrows(Exception.class, () -> read("longdouble.npy").collect());
-    assertTrue(longDoubleError.getMessage().contains("longdouble.npy"), longDoubleError.getMessage());
+    Python.run(String.join("\n",
+        "d = " + Python.literal(dir) + " + '/'",
+        "np.save(d + 'objects.npy', np.array([1, 'a', None], dtype=object), allow_pickle=True)",
+        "np.save(d + 'nested_object.npy', np.array([(1, (2.5, 'x'))], [('a', '<i4'), ('b', [('c', '<f8'), "
+            + "('o', 'O')])]), allow_pickle=True)",
+        "np.save(d + 'longdouble.npy', np.array([1.5], dtype=np.longdouble))",
+        "np.save(d + 'clongdouble.npy', np.array([1.5j], dtype=np.clongdouble))",
+        ""));
+    for (String name : List.of("objects.npy", "nested_object.npy")) {
+      Exception e = assertThrows(Exception.class, () -> read(name).collect());
+      assertTrue(e.getMessage().contains(name) && e.getMessage().contains("object"), e.getMessage());
+    }
+    for (String name : List.of("longdouble.npy", "clongdouble.npy")) {
+      Exception e = assertThrows(Exception.class, () -> read(name).collect());
+      assertTrue(e.getMessage().contains(name) && e.getMessage().contains(name.startsWith("c") ? "c32" : "f16"),
+          e.getMessage());
+    }
+  }
+
+  /**
+   * NumPy writes {@code <}, {@code >} and {@code |}, but reads {@code =} (native) and {@code |} on multi-byte
+   * numbers (native too) in headers from other writers: so does the connector.
+   */
+  @Test
+  void nativeAndNotApplicableByteOrdersInHeaders() {
+    String rows = Python.run(String.join("\n",
+        "import io",
+        "def save_as(name, a, replacements):",
+        "    buf = io.BytesIO()",
+        "    np.save(buf, a)",
+        "    raw = buf.getvalue()",
+        "    for old, new in replacements:",
+        "        assert raw.count(old) == 1, (old, raw[:128])",
+        "        raw = raw.replace(old, new)",
+        "    path = " + Python.literal(dir) + " + '/' + name",
+        "    open(path, 'wb').write(raw)",
+        "    return np.load(path)",
+        "a = save_as('native.npy', np.array([1.5, -2.25, np.inf], '<f8'), [(b\"'<f8'\", b\"'=f8'\")])",
+        "b = save_as('pipe.npy', np.array([7, -8, 2**31 - 1], '<i4'), [(b\"'<i4'\", b\"'|i4'\")])",
+        "s = np.zeros(3, [('a', '<i2'), ('b', 'u1'), ('c', '<f4')])",
+        "s['a'] = [1, -2, 3]; s['b'] = [0, 128, 255]; s['c'] = [0.5, -1, 3]",
+        "s = save_as('mixed.npy', s, [(b\"'<i2'\", b\"'=i2'\"), (b\"'<f4'\", b\"'|f4'\")])",
+        "emit({'native.npy': [{'value': canon(v)} for v in a], 'pipe.npy': [{'value': canon(v)} for v in b],",
+        "      'mixed.npy': [{n: canon(r[n]) for n in s.dtype.names} for r in s]})"));
+    Map<String, Object> expectedRows = cast(SparkValues.parseJson(rows));
+    for (String name : List.of("native.npy", "pipe.npy", "mixed.npy")) {
+      assertEquals(expectedRows.get(name), SparkValues.canonical(read(name).collectAsList()), name);
+    }
+    assertEquals(DataTypes.DoubleType, valueType("native.npy"));
   }
 
   private static DataType valueType(String name) {

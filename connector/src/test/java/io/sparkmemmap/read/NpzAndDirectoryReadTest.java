@@ -73,6 +73,9 @@ class NpzAndDirectoryReadTest {
         "stored.npz, array emb");
     assertEquals(expected.get("ids"), rows(reader().option("array", "ids.npy").load(path("stored.npz"))),
         "stored.npz, array ids.npy");
+    Dataset<Row> whole = reader().option("array", "emb").load(path("stored.npz"));
+    assertEquals(40, whole.collectAsList().size());
+    assertEquals(40 * 6 * 4, PartitionedReadTest.metric(whole, "bytesMapped"), "the entry's data, and no more");
     Dataset<Row> df = reader().option("array", "emb").option("maxPartitionBytes", "200").load(path("stored.npz"));
     assertTrue(df.rdd().getNumPartitions() > 4, "a stored entry is split like a .npy");
     assertEquals(expected.get("emb"), rows(df), "stored.npz, array emb in partitions of 200 bytes");
@@ -138,6 +141,8 @@ class NpzAndDirectoryReadTest {
         + ")['x'], np.load(" + Python.literal(dir.resolve("archives/two.npz")) + ")['x']])\n"
         + "emit([{'value': canon(v)} for v in x])\n");
     assertEquals(SparkValues.parseJson(both), rows(reader().option("array", "x").load(path("archives"))));
+    assertEquals(SparkValues.parseJson(both), rows(reader().option("array", "x").load(path("archives") + "/*.npz")),
+        "a glob of archives");
   }
 
   @Test

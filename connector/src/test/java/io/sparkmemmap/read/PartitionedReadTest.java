@@ -3,13 +3,25 @@ package io.sparkmemmap.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.catalog.NpyTable;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.apache.spark.sql.execution.metric.SQLMetric;
@@ -20,7 +32,7 @@ import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One file read by several tasks: every row exactly once and in order, and each task mapping only its own rows,
- * as the scan's {@code bytesMapped} metric shows.
+ * as the scan's {@code bytesMapped} metric shows, and unmapping them when it ends; partition and batch sizes.
  */
 class PartitionedReadTest {
   private static final int ROWS = 20_000;
@@ -86,6 +98,66 @@ class PartitionedReadTest {
     var stats = df.queryExecution().optimizedPlan().stats();
     assertEquals(ROWS, stats.rowCount().get().longValue());
     assertEquals(DATA_BYTES, stats.sizeInBytes().longValue());
+  }
+
+  @Test
+  void maxPartitionBytesDefaultsToTheSessionsFileSetting() {
+    SparkSession spark = SparkTestSession.get();
+    String c = dir.resolve("c.npy").toString();
+    // 1.28 MB is less than Spark's open cost of 4 MB per file: one partition under the default 128 MiB
+    assertEquals(1, spark.read().format("npy").load(c).rdd().getNumPartitions());
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "128k");
+    try {
+      assertEquals(10, spark.read().format("npy").load(c).rdd().getNumPartitions(), "1,280,000 bytes / 128 KiB");
+      assertEquals(3, spark.read().format("npy").option("maxPartitionBytes", "512k").load(c).rdd()
+          .getNumPartitions(), "the option wins over the session's setting");
+    } finally {
+      spark.conf().unset("spark.sql.files.maxPartitionBytes");
+    }
+  }
+
+  @Test
+  void batchesHoldBatchSizeRows() throws IOException {
+    assertEquals(List.of(4096, 4096, 4096, 4096, 3616), batchRows(Map.of()), "4096 rows by default");
+    assertEquals(List.of(7000, 7000, 6000), batchRows(Map.of("batchSize", "7000")));
+    assertEquals(List.of(20_000), batchRows(Map.of("batchSize", "1000000")));
+  }
+
+  /** The row counts of the batches the one partition of c.npy reads as, with the given options. */
+  private static List<Integer> batchRows(Map<String, String> options) throws IOException {
+    SparkTestSession.get(); // the table reads the session's Hadoop configuration
+    Map<String, String> all = new HashMap<>(options);
+    all.put("path", dir.resolve("c.npy").toString());
+    Batch batch = new NpyTable(ArrayFormat.NPY, null, all).newScanBuilder(CaseInsensitiveStringMap.empty()).build()
+        .toBatch();
+    InputPartition[] partitions = batch.planInputPartitions();
+    assertEquals(1, partitions.length);
+    List<Integer> rows = new ArrayList<>();
+    try (PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0])) {
+      while (reader.next()) {
+        ColumnarBatch columns = reader.get();
+        rows.add(columns.numRows());
+        double last = columns.column(0).getArray(columns.numRows() - 1).getDouble(COLUMNS - 1);
+        assertEquals(rows.stream().mapToInt(Integer::intValue).sum() * COLUMNS - 1, last, 0.0);
+      }
+    }
+    return rows;
+  }
+
+  /**
+   * Tasks unmap what they mapped when they end, rather than leaving it to the garbage collector: once the query has
+   * run, this JVM (where local tasks run) maps no byte of the file.
+   */
+  @Test
+  void mappingsAreReleasedWhenTasksEnd() throws IOException {
+    Path file = dir.resolve("f.npy");
+    Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "256k")
+        .load(file.toString());
+    assertEquals(ROWS, df.collectAsList().size());
+    assertEquals(DATA_BYTES, metric(df, "bytesMapped"));
+    List<String> stillMapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(line -> line.endsWith(file.toString())).toList();
+    assertEquals(List.of(), stillMapped, "mappings of " + file + " left after the query");
   }
 
   /** The value of a scan metric after the query ran. */
