@@ -341,6 +341,24 @@ class NpyWriteTypesTest {
   }
 
   @Test
+  void structuredDtypeOptionCastsTheFieldsOfStructColumns() {
+    Dataset<Row> df = spark.range(0, 6, 1, 2).selectExpr("id",
+        "named_struct('x', id / 4, 'y', named_struct('z', id * 1000, 'w', array(cast(id as int), 200))) as pos");
+    String descr = "[('id', '>i2'), ('pos', [('x', '<f2'), ('y', [('z', '>i4'), ('w', 'u1', (2,))])])]";
+    Path out = dir.resolve("nested-cast.npy");
+    df.write().format("npy").option("singleFile", "true").option("dtype", descr).save(out.toString());
+    Object same = NumpyChecks.run(String.join("\n",
+        "a = check(" + Python.literal(out) + ")",
+        "e = np.zeros(6, " + descr + ")",
+        "e['id'] = range(6)",
+        "e['pos']['x'] = np.arange(6) / 4",
+        "e['pos']['y']['z'] = np.arange(6) * 1000",
+        "e['pos']['y']['w'] = np.stack([np.arange(6), np.full(6, 200)], axis=1).astype('u1')",
+        "emit([a.dtype == e.dtype, a.tobytes() == e.tobytes()])"));
+    assertEquals(List.of(true, true), same, "dtype and bytes of np.zeros(6, dtype) filled with astype casts");
+  }
+
+  @Test
   void stringsAndBinaryTakeStringLength() {
     Dataset<Row> df = spark.createDataFrame(List.of(
         RowFactory.create("ab", new byte[] {0, 1}), RowFactory.create("😀😀😀😀", new byte[] {1, 2, 3, 4}),
