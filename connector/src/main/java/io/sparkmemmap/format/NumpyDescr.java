@@ -442,9 +442,9 @@ public final class NumpyDescr {
     String repeats = item.group(2);
     String order2 = item.group(3);
     String type = item.group(4);
+    String nativeOrder = Endian.nativeOrder() == Endian.LITTLE ? "<" : ">";
     String order = order2.isEmpty() ? order1 : order1.isEmpty() ? order2 : null;
     if (order == null) {
-      String nativeOrder = Endian.nativeOrder() == Endian.LITTLE ? "<" : ">";
       String first = order1.equals("=") ? nativeOrder : order1;
       String second = order2.equals("=") ? nativeOrder : order2;
       if (!first.equals(second)) {
@@ -452,7 +452,7 @@ public final class NumpyDescr {
       }
       order = first;
     }
-    if (order.equals("|") || order.equals("=") || order.equals(Endian.nativeOrder() == Endian.LITTLE ? "<" : ">")) {
+    if (order.equals("|") || order.equals("=") || order.equals(nativeOrder)) {
       order = "";
     }
     if (type.isEmpty() || isAsciiDigit(type.charAt(0))) {
