@@ -368,6 +368,9 @@ public final class NumpyDescr {
    * {@link #isCommaString} says so, else exactly one type, with no subarray shape.
    */
   private static Shaped parseString(String text) {
+    if (text.isEmpty()) {
+      throw notUnderstood(text, null);
+    }
     if (!isCommaString(text)) {
       return new Shaped(parseScalar(text, text), Shape.scalar());
     }

@@ -80,6 +80,7 @@ class NumpyDescrTest {
       same("b,(2)f8"), same("()M8[5Y]"), same("b, 2 bool ,(2, 3) <f8"), same("b,=(2,)i4"), same("b,<(2,)<i4"),
       refused("b,<(2,)>i4"), refused("( )i4"), refused("(2)f8"), refused("b,(,)i4"), refused("b,(2 3)i4"),
       refused("b,bool_"), refused("b,f8 i4"), refused("?1"), refused("<a"), same("=a2"), same("b,2<i4"),
+      refused("''"), refused("[('a', '')]"),
       // what numpy takes but a file reader must not: long double, a top-level subarray, a zero multiplier
       refusedHere("f16"), refusedHere("g"), refusedHere("longdouble"), refusedHere("c32"), refusedHere("G"),
       refusedHere("clongdouble"), refusedHere("float128"), refusedHere("complex256"), refusedHere("(3,)f4"),
