@@ -84,9 +84,9 @@ final class MappedRows extends RowSource {
 
   /**
    * Asks the file's length, a native call. A fault on a mapped page of a file truncated under the task is raised
-   * in compiled code as an asynchronous {@link InternalError}, at the thread's next return from native code; this
-   * call is that return, so the error surfaces here, inside the reader, which turns it into an IOException,
-   * instead of later in Spark's code, where an InternalError is fatal and kills the executor.
+   * in compiled code as an asynchronous {@link InternalError}, at the latest when the thread next returns from
+   * native code; this call is such a return, so the error surfaces here, inside the reader, which turns it into an
+   * IOException, instead of later in Spark's code, where an InternalError is fatal and kills the executor.
    */
   @Override
   void checkIntact() throws IOException {
