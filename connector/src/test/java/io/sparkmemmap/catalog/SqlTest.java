@@ -2,11 +2,14 @@ package io.sparkmemmap.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,6 +89,39 @@ class SqlTest {
     assertEquals(159 / 8.0f, row.getFloat(2));
     assertEquals(List.of(2.0f, 2.125f, 2.25f, 2.375f), spark.sql("SELECT value FROM emb LIMIT 1 OFFSET 4").first()
         .getList(0));
+  }
+
+  /**
+   * The catalog loads a path the same way for a read and for {@code save()}: a path that does not hold arrays fails
+   * a read when the query is analyzed, with the reason (not Spark's complaint about the columns it cannot find),
+   * and still takes writes.
+   */
+  @Test
+  void aPathThatHoldsNoArraysFailsReadsWithTheReasonAndTakesWrites() throws IOException {
+    SparkSession spark = fresh();
+    Path missing = dir.resolve("nothing-yet");
+    Path foreign = Files.createDirectories(dir.resolve("foreign"));
+    Files.writeString(foreign.resolve("notes.txt"), "not an array");
+
+    Exception sql = assertThrows(Exception.class, () -> spark.sql("SELECT value FROM npy.`" + missing + "`"));
+    assertTrue(sql.getMessage().contains("does not exist") && sql.getMessage().contains(missing.toString()),
+        sql.getMessage());
+    Exception load = assertThrows(Exception.class, () -> spark.read().format("npy").load(foreign.toString()));
+    assertTrue(load.getMessage().contains(foreign + " holds no .npy files"), load.getMessage());
+    Exception noDtype = assertThrows(Exception.class, () -> spark.read().format("memmap")
+        .load(dir.resolve("raw.dat").toString()));
+    assertTrue(noDtype.getMessage().contains("'dtype' is required"), noDtype.getMessage());
+    Path target = dir.resolve("never-written");
+    Exception insert = assertThrows(Exception.class, () -> spark.sql("INSERT INTO npy.`" + target
+        + "` SELECT * FROM npy.`" + foreign + "`"));
+    assertTrue(insert.getMessage().contains(foreign + " holds no .npy files"), insert.getMessage());
+    assertFalse(Files.exists(target));
+
+    spark.range(3).toDF("value").write().format("npy").mode("append").save(missing.toString());
+    assertEquals(3L, spark.read().format("npy").load(missing.toString()).count());
+    spark.range(2).toDF("value").write().format("npy").mode("overwrite").save(foreign.toString());
+    assertFalse(Files.exists(foreign.resolve("notes.txt")));
+    assertEquals(1L, spark.sql("SELECT sum(value) FROM npy.`" + foreign + "`").first().getLong(0));
   }
 
   @Test
