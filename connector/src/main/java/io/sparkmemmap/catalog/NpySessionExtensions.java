@@ -12,7 +12,8 @@ import scala.runtime.BoxedUnit;
  *   <li>the path catalogs ({@link NpyCatalog}), registered when the session builds its analyzer, before the first
  *       query is resolved, so that {@code SELECT * FROM npy.`/path`} and {@code INSERT INTO npy.`/path`} work with
  *       nothing configured (Spark's own direct file queries are for its built-in file formats only);
- *   <li>the clear error of a read of a path that does not read as arrays ({@link UnreadablePathReads}).
+ *   <li>the clear error of a read of a path that does not read as arrays ({@link UnreadablePathReads});
+ *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal}).
  * </ul>
  */
 public final class NpySessionExtensions implements SparkSessionExtensionsProvider {
@@ -24,6 +25,7 @@ public final class NpySessionExtensions implements SparkSessionExtensionsProvide
       }
       return new UnreadablePathReads();
     });
+    extensions.injectHintResolutionRule(session -> new UserSchemaRefusal());
     return BoxedUnit.UNIT;
   }
 }

@@ -218,12 +218,17 @@ class NpyShapesReadTest {
 
   @Test
   void aUserSchemaIsCheckedAgainstTheFile() {
-    // Spark refuses spark.read.schema(...) for sources that name paths through a catalog, as npy does for its save
-    // modes; a table declared with columns carries a user schema instead
+    // spark.read.schema(...) is refused (the sources name their paths through a catalog, for their save modes)
+    // with what to do instead; a table declared with columns carries a user schema
     SparkSession spark = SparkTestSession.get();
-    Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read().schema("value array<double>")
-        .format("npy").load(path("c_4x3_f8le.npy")));
-    assertTrue(refused.getMessage().contains("user specified schema"), refused.getMessage());
+    for (String source : List.of("npy", "io.sparkmemmap.NpyDataSource", "memmap")) {
+      Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read()
+          .schema("value array<double>").format(source).load(path("c_4x3_f8le.npy")));
+      assertTrue(refused.getMessage().contains("user-specified schema")
+          && refused.getMessage().contains("CREATE TABLE t (name type, ...) USING "), refused.getMessage());
+      assertEquals(source.equals("memmap"), refused.getMessage().contains("a structured dtype names the columns"),
+          refused.getMessage());
+    }
     try {
       spark.sql("CREATE TABLE user_schema_right (value array<double>) USING npy LOCATION '"
           + path("c_4x3_f8le.npy") + "'");
