@@ -50,7 +50,6 @@ public class NpyCatalog implements StagingTableCatalog {
 
   private String name;
   private ArrayFormat format;
-  private Map<String, String> defaults;
 
   /**
    * The name of the catalog serving {@code format}, registered in the active session if it is not yet: the
@@ -83,8 +82,6 @@ public class NpyCatalog implements StagingTableCatalog {
     this.name = name;
     String formatName = options.getOrDefault(FORMAT_OPTION, name).toLowerCase(Locale.ROOT);
     this.format = formatName.equals(ArrayFormat.MEMMAP.shortName()) ? ArrayFormat.MEMMAP : ArrayFormat.NPY;
-    this.defaults = new HashMap<>(options.asCaseSensitiveMap());
-    this.defaults.remove(FORMAT_OPTION);
   }
 
   @Override
@@ -258,11 +255,13 @@ public class NpyCatalog implements StagingTableCatalog {
   }
 
   /**
-   * The options a table at {@code ident} is read and written with: the catalog's (from its configuration, read
-   * live so that {@code SET spark.sql.catalog.memmap.dtype=...} applies), then those of the call that named it.
+   * The options a table at {@code ident} is read and written with: the catalog's, then those of the call that
+   * named it. The catalog's are read from the session's configuration at each call, not kept from
+   * {@link #initialize}, so that {@code SET spark.sql.catalog.memmap.dtype=...} and {@code RESET} apply to the
+   * next query.
    */
   private Map<String, String> tableOptions(Identifier ident) {
-    Map<String, String> options = new HashMap<>(defaults);
+    Map<String, String> options = new HashMap<>();
     String prefix = CATALOG_PREFIX + name + ".";
     scala.collection.Iterator<scala.Tuple2<String, String>> all = SparkSession.active().conf().getAll().iterator();
     while (all.hasNext()) {

@@ -177,8 +177,14 @@ class SqlTest {
     assertEquals(2L, row.getLong(0));
     assertEquals(19.0 + 23.0, row.getDouble(1));
     assertEquals(2 * 16L, metric(df, "bytesMapped"));
-    spark.sql("SET spark.sql.catalog.memmap.shape=-1");
-    assertEquals(24L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0));
+    spark.sql("SET spark.sql.catalog.memmap.shape=-1,2");
+    assertEquals(12L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0));
+    spark.sql("RESET spark.sql.catalog.memmap.shape");
+    assertEquals(24L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0),
+        "without a shape the file is 1-D");
+    spark.sql("RESET spark.sql.catalog.memmap.dtype");
+    Exception noDtype = assertThrows(Exception.class, () -> spark.sql("SELECT * FROM memmap.`" + raw + "`"));
+    assertTrue(noDtype.getMessage().contains("'dtype' is required"), noDtype.getMessage());
 
     SparkSession other = fresh();
     try {
