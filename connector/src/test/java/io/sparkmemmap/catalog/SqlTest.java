@@ -92,6 +92,28 @@ class SqlTest {
   }
 
   /**
+   * Spark's views have no hidden columns ({@code View.metadataOutput} is empty in Spark 4.2), so a view
+   * {@code USING npy} does not pass {@code _row_index} and {@code _file} through; a view that selects them from the
+   * path does, and predicates on them still select the rows read.
+   */
+  @Test
+  void hiddenColumnsThroughViews() {
+    SparkSession spark = fresh();
+    String path = dir.resolve("emb.npy").toString();
+    spark.sql("CREATE TEMPORARY VIEW emb_using USING npy OPTIONS (path '" + path + "')");
+    Exception hidden = assertThrows(Exception.class, () -> spark.sql("SELECT _row_index FROM emb_using"));
+    assertTrue(hidden.getMessage().contains("UNRESOLVED_COLUMN"), hidden.getMessage());
+
+    spark.sql("CREATE TEMPORARY VIEW emb_indexed AS SELECT _row_index, _file, * FROM npy.`" + path + "`");
+    Dataset<Row> df = spark.sql("SELECT _row_index, _file, value[0] FROM emb_indexed WHERE _row_index IN (3, 30)");
+    List<Row> rows = df.collectAsList();
+    assertEquals(List.of(3L, 30L), rows.stream().map(r -> r.getLong(0)).toList());
+    assertTrue(rows.get(0).getString(1).endsWith("/emb.npy"), rows.get(0).getString(1));
+    assertEquals(30 * 4 / 8.0f, rows.get(1).getFloat(2));
+    assertEquals(2 * 16L, metric(df, "bytesMapped"), "only the two selected rows are mapped");
+  }
+
+  /**
    * The catalog loads a path the same way for a read and for {@code save()}: a path that does not hold arrays fails
    * a read when the query is analyzed, with the reason (not Spark's complaint about the columns it cannot find),
    * and still takes writes.
