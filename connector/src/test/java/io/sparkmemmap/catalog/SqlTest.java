@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
 import java.io.IOException;
@@ -17,12 +18,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.FilterExec;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The SQL forms of the SPEC end to end, each in a fresh session (its own SQL configuration, nothing set by the
@@ -66,13 +64,13 @@ class SqlTest {
     assertEquals(1000L, row.getLong(0));
     assertEquals(0.5 * (1000 + 1999) / 2, row.getDouble(1), 0);
     String plan = df.queryExecution().executedPlan().toString();
-    assertFalse(nodes(df).stream().anyMatch(n -> n instanceof FilterExec), plan);
+    assertFalse(QueryPlans.contains(df, FilterExec.class), plan);
     assertTrue(plan.contains("NpyAggregateScan") && plan.contains("rows=[1000, 2000)"), plan);
-    assertEquals(1000 * 8L, metric(df, "bytesMapped"), "only the selected rows are mapped");
+    assertEquals(1000 * 8L, QueryPlans.metric(df, "bytesMapped"), "only the selected rows are mapped");
 
     Dataset<Row> count = spark.sql("SELECT count(*) FROM " + path);
     assertEquals(ROWS, count.collectAsList().get(0).getLong(0));
-    assertEquals(0, metric(count, "bytesMapped"));
+    assertEquals(0, QueryPlans.metric(count, "bytesMapped"));
 
     List<Row> page = spark.sql("SELECT _row_index, value FROM " + path + " LIMIT 3 OFFSET 10").collectAsList();
     assertEquals(List.of(10L, 11L, 12L), page.stream().map(r -> r.getLong(0)).toList());
@@ -110,7 +108,7 @@ class SqlTest {
     assertEquals(List.of(3L, 30L), rows.stream().map(r -> r.getLong(0)).toList());
     assertTrue(rows.get(0).getString(1).endsWith("/emb.npy"), rows.get(0).getString(1));
     assertEquals(30 * 4 / 8.0f, rows.get(1).getFloat(2));
-    assertEquals(2 * 16L, metric(df, "bytesMapped"), "only the two selected rows are mapped");
+    assertEquals(2 * 16L, QueryPlans.metric(df, "bytesMapped"), "only the two selected rows are mapped");
   }
 
   /**
@@ -198,7 +196,7 @@ class SqlTest {
     Row row = df.collectAsList().get(0);
     assertEquals(2L, row.getLong(0));
     assertEquals(19.0 + 23.0, row.getDouble(1));
-    assertEquals(2 * 16L, metric(df, "bytesMapped"));
+    assertEquals(2 * 16L, QueryPlans.metric(df, "bytesMapped"));
     spark.sql("SET spark.sql.catalog.memmap.shape=-1,2");
     assertEquals(12L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0));
     spark.sql("RESET spark.sql.catalog.memmap.shape");
@@ -223,27 +221,5 @@ class SqlTest {
 
   private static double numpy(String script) {
     return Double.parseDouble(Python.run(script).strip());
-  }
-
-  private static long metric(Dataset<Row> df, String name) {
-    for (SparkPlan node : nodes(df)) {
-      if (node instanceof BatchScanExec scan) {
-        return scan.metrics().get(name).get().value();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
-  }
-
-  private static List<SparkPlan> nodes(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return nodes;
-  }
-
-  private static void collect(SparkPlan plan, List<SparkPlan> into) {
-    into.add(plan);
-    for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-      collect(child, into);
-    }
   }
 }

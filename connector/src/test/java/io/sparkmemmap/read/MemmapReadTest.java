@@ -52,7 +52,7 @@ class MemmapReadTest {
         "open(d + 'odd.dat', 'wb').write(bytes(10))",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
   }
 
   @Test
@@ -122,10 +122,5 @@ class MemmapReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

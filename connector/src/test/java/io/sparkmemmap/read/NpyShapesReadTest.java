@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
 import java.nio.file.Path;
@@ -17,8 +18,6 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Shapes, orders and layouts: 0-d to 4-D arrays in C and Fortran order, empty arrays, the columns and flat layouts,
@@ -99,7 +97,7 @@ class NpyShapesReadTest {
         "save('struct_2d_f.npy', np.asfortranarray(grid))",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
     for (String name : expected.keySet()) {
       if (name.startsWith("c_") || name.startsWith("f_")) {
         ND_FILES.add(name);
@@ -199,7 +197,7 @@ class NpyShapesReadTest {
     String rows = Python.run("n = np.load(" + Python.literal(dir.resolve("nested.npy")) + ")\n"
         + "emit([{'q': canon(r['s']['inner']['q']), 'v12': canon(r['v'][1][2]), 'id': canon(r['id'])} for r in n])\n");
     assertEquals(SparkValues.parseJson(rows), SparkValues.canonical(df.collectAsList()));
-    StructType scanned = scanSchema(df);
+    StructType scanned = QueryPlans.scan(df).scan().readSchema();
     assertEquals("struct<id:bigint,s:struct<inner:struct<q:binary>>,v:array<array<double>>>",
         scanned.catalogString());
   }
@@ -260,16 +258,6 @@ class NpyShapesReadTest {
     assertFalse(read("c_4x3_f8le.npy").isEmpty());
   }
 
-  /** The schema the scan of a query reads: what was pushed down to it. */
-  static StructType scanSchema(Dataset<Row> df) {
-    for (SparkPlan leaf : CollectionConverters.asJava(df.queryExecution().executedPlan().collectLeaves())) {
-      if (leaf instanceof BatchScanExec scan) {
-        return scan.scan().readSchema();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
-  }
-
   private static void assertReads(String name) {
     assertEquals(expected.get(name), SparkValues.canonical(read(name).collectAsList()), name);
   }
@@ -284,10 +272,5 @@ class NpyShapesReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

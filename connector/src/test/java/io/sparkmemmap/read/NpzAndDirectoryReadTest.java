@@ -64,7 +64,7 @@ class NpzAndDirectoryReadTest {
         "np.save(d + 'odd names/a b \u00e9%20.npy', emb[:3]); np.save(d + 'odd names/z.npy', emb[3:])",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
   }
 
   @Test
@@ -166,10 +166,5 @@ class NpzAndDirectoryReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

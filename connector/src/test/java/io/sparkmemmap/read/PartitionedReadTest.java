@@ -4,19 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
-import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One file read by several tasks: every row exactly once and in order, and each task mapping only its own rows,
@@ -54,10 +51,10 @@ class PartitionedReadTest {
       }
     }
     long fileBytes = Files.size(dir.resolve("c.npy"));
-    assertEquals(DATA_BYTES, metric(df, "bytesMapped"), "tasks map their own rows only, not the "
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"), "tasks map their own rows only, not the "
         + partitions + " x " + fileBytes + " bytes of whole files");
-    assertEquals(DATA_BYTES, metric(df, "bytesRead"));
-    assertEquals(ROWS, metric(df, "rowsRead"));
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesRead"));
+    assertEquals(ROWS, QueryPlans.metric(df, "rowsRead"));
   }
 
   @Test
@@ -69,7 +66,7 @@ class PartitionedReadTest {
     for (int i = 0; i < ROWS; i++) {
       assertEquals((double) (i * COLUMNS + 5), rows.get(i).getDouble(0));
     }
-    assertEquals((long) ROWS * 8, metric(df, "bytesMapped"), "one of eight Fortran segments mapped");
+    assertEquals((long) ROWS * 8, QueryPlans.metric(df, "bytesMapped"), "one of eight Fortran segments mapped");
   }
 
   @Test
@@ -77,7 +74,7 @@ class PartitionedReadTest {
     Dataset<Row> df = SparkTestSession.get().read().format("npy").load(dir.resolve("c.npy").toString())
         .selectExpr("_row_index");
     assertEquals(ROWS, df.collectAsList().size());
-    assertEquals(0, metric(df, "bytesMapped"));
+    assertEquals(0, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
@@ -86,16 +83,5 @@ class PartitionedReadTest {
     var stats = df.queryExecution().optimizedPlan().stats();
     assertEquals(ROWS, stats.rowCount().get().longValue());
     assertEquals(DATA_BYTES, stats.sizeInBytes().longValue());
-  }
-
-  /** The value of a scan metric after the query ran. */
-  static long metric(Dataset<Row> df, String name) {
-    for (SparkPlan leaf : CollectionConverters.asJava(df.queryExecution().executedPlan().collectLeaves())) {
-      if (leaf instanceof BatchScanExec scan) {
-        SQLMetric metric = scan.metrics().get(name).get();
-        return metric.value();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
   }
 }
