@@ -6,9 +6,9 @@ import org.apache.spark.sql.execution.datasources.v2.DataSourceV2Relation;
 import scala.runtime.BoxedUnit;
 
 /**
- * Fails the read of a path that does not read as arrays with the reason it does not ("... does not exist", "not a
- * .npy file", a memmap without its dtype), where Spark itself would only say that the table cannot be scanned, after
- * complaining about the columns it could not find.
+ * Fails the read of a path that does not read as arrays with the reason it does not ("path does not exist", "not a
+ * .npy file", a memmap without its dtype) as the query is analyzed: at {@code load()}, and before Spark would report
+ * the columns a query names as missing from the table's empty schema.
  *
  * <p>{@link NpyCatalog} loads a path the same way for a read and for {@code DataFrameWriter.save}, and only the plan
  * tells them apart: a relation read by a query is part of the plan's tree, while the target of a write
