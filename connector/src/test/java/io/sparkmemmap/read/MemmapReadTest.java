@@ -11,11 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Headerless files read as {@code np.memmap} maps them: dtype, shape (inferred or given), offset and order. */
@@ -55,23 +58,27 @@ class MemmapReadTest {
     expected = SparkValues.parseJsonObject(Python.run(script));
   }
 
-  @Test
-  void shapeIsInferredFromTheFileSizeAsNumpyDoes() {
-    assertEquals(expected.get("plain.dat"), rows(reader().option("dtype", "float32").load(path("plain.dat"))));
-    assertEquals(expected.get("grid.dat"), rows(reader().option("dtype", ">i8").option("shape", "-1,4")
-        .option("offset", "128").load(path("grid.dat"))));
-    assertEquals(expected.get("grid.dat"), rows(reader().option("dtype", ">i8").option("shape", "(25, 4)")
-        .option("offset", "128").load(path("grid.dat"))));
-  }
+  /** A file np.memmap made, the options that describe it as np.memmap was told, and the name of the case. */
+  private record MemmapCase(String name, String file, Map<String, String> options) {}
 
-  @Test
-  void fortranOrderAndStructuredDtypes() {
-    assertEquals(expected.get("fortran.dat"), rows(reader().option("dtype", "<i2").option("shape", "6,5")
-        .option("order", "F").load(path("fortran.dat"))));
-    assertEquals(expected.get("fortran.dat"), rows(reader().option("dtype", "<i2").option("shape", "-1,5")
-        .option("order", "F").load(path("fortran.dat"))));
-    assertEquals(expected.get("records.dat"), rows(reader().option("dtype", "[('t', '<i8'), ('x', '<f4', (3,))]")
-        .option("offset", "3").load(path("records.dat"))));
+  private static final List<MemmapCase> CASES = List.of(
+      new MemmapCase("float32, shape inferred from the file size", "plain.dat", Map.of("dtype", "float32")),
+      new MemmapCase(">i8 at offset 128, rows inferred", "grid.dat",
+          Map.of("dtype", ">i8", "shape", "-1,4", "offset", "128")),
+      new MemmapCase(">i8 at offset 128, shape as a tuple", "grid.dat",
+          Map.of("dtype", ">i8", "shape", "(25, 4)", "offset", "128")),
+      new MemmapCase("<i2 in Fortran order", "fortran.dat", Map.of("dtype", "<i2", "shape", "6,5", "order", "F")),
+      new MemmapCase("<i2 in Fortran order, rows inferred", "fortran.dat",
+          Map.of("dtype", "<i2", "shape", "-1,5", "order", "F")),
+      new MemmapCase("structured with a subarray at offset 3", "records.dat",
+          Map.of("dtype", "[('t', '<i8'), ('x', '<f4', (3,))]", "offset", "3")));
+
+  /** One test per file NumPy mapped and filled: Spark reads it value for value as np.memmap does. */
+  @TestFactory
+  Stream<DynamicTest> readsWhatNumpyMemmapWrote() {
+    return CASES.stream().map(c -> DynamicTest.dynamicTest(c.file() + ": " + c.name(), () -> assertEquals(
+        expected.get(c.file()), rows(reader().options(c.options()).load(path(c.file()))),
+        c.file() + " read with " + c.options())));
   }
 
   @Test

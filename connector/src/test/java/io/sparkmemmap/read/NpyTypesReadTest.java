@@ -11,6 +11,7 @@ import io.sparkmemmap.SpecTypes;
 import io.sparkmemmap.schema.NumpySparkTypes;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -43,6 +44,7 @@ class NpyTypesReadTest {
   static Path dir;
 
   private static Map<String, Object> expected;
+  private static final Map<String, List<Object>> COLLECTED = new HashMap<>();
 
   @BeforeAll
   static void writeFiles() {
@@ -103,25 +105,33 @@ class NpyTypesReadTest {
     return type.replace("<", "le_").replace(">", "be_").replace("[", "_").replace("]", "") + ".npy";
   }
 
+  /**
+   * One test per dtype and byte order: the dtype as a field of the structured array (strided reads), and the
+   * simple ones as plain arrays too. The structured array is read once per byte order.
+   */
   @TestFactory
   Stream<DynamicTest> everyTypeInBothByteOrders() {
     List<DynamicTest> tests = new ArrayList<>();
     for (String order : List.of("<", ">")) {
       String all = fileName(order + "all");
-      tests.add(DynamicTest.dynamicTest(order + " all types as fields", () -> {
+      tests.add(DynamicTest.dynamicTest(order + " all types as fields: names and dtypes", () -> {
         Dataset<Row> df = read(all);
         List<String> names = new ArrayList<>();
         for (int i = 0; i < SpecTypes.SCALARS.size(); i++) {
           names.add(fieldName(SpecTypes.SCALARS.get(i)));
         }
         assertEquals(names, List.of(df.schema().fieldNames()));
-        assertEquals(expected.get(all), SparkValues.canonical(df.collectAsList()), all);
         for (StructField field : df.schema().fields()) {
           String dtype = field.metadata().getString("numpy.dtype");
           String type = field.name().substring(field.name().indexOf(':') + 1);
           assertTrue(dtype.endsWith(type), field + " has numpy.dtype " + dtype);
         }
       }));
+      for (String type : SpecTypes.SCALARS) {
+        tests.add(DynamicTest.dynamicTest(order + type + " as a field", () -> assertEquals(
+            column(expectedRows(all), fieldName(type)), column(collected(all), fieldName(type)),
+            fieldName(type) + " of " + all)));
+      }
       for (String type : SIMPLE_TYPES) {
         String name = fileName(order + type);
         tests.add(DynamicTest.dynamicTest(order + type, () -> {
@@ -131,6 +141,26 @@ class NpyTypesReadTest {
       }
     }
     return tests.stream();
+  }
+
+  /** The rows of a file as Spark reads them, in canonical form; read once. */
+  private static List<Object> collected(String name) {
+    return COLLECTED.computeIfAbsent(name, n -> SparkValues.canonical(read(n).collectAsList()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> expectedRows(String name) {
+    return (List<Object>) expected.get(name);
+  }
+
+  /** One field of every row. */
+  @SuppressWarnings("unchecked")
+  private static List<Object> column(List<Object> rows, String field) {
+    List<Object> values = new ArrayList<>();
+    for (Object row : rows) {
+      values.add(((Map<String, Object>) row).get(field));
+    }
+    return values;
   }
 
   @Test

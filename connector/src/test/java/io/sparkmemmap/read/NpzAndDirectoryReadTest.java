@@ -69,26 +69,29 @@ class NpzAndDirectoryReadTest {
 
   @Test
   void storedNpzEntriesAreMappedInPlace() {
-    assertEquals(expected.get("emb"), rows(reader().option("array", "emb").load(path("stored.npz"))));
-    assertEquals(expected.get("ids"), rows(reader().option("array", "ids.npy").load(path("stored.npz"))));
+    assertEquals(expected.get("emb"), rows(reader().option("array", "emb").load(path("stored.npz"))),
+        "stored.npz, array emb");
+    assertEquals(expected.get("ids"), rows(reader().option("array", "ids.npy").load(path("stored.npz"))),
+        "stored.npz, array ids.npy");
     Dataset<Row> df = reader().option("array", "emb").option("maxPartitionBytes", "200").load(path("stored.npz"));
     assertTrue(df.rdd().getNumPartitions() > 4, "a stored entry is split like a .npy");
-    assertEquals(expected.get("emb"), rows(df));
+    assertEquals(expected.get("emb"), rows(df), "stored.npz, array emb in partitions of 200 bytes");
   }
 
   @Test
   void deflatedNpzEntriesAreStreamedInOnePartition() {
     Dataset<Row> df = reader().option("array", "emb").option("maxPartitionBytes", "200")
         .load(path("deflated.npz"));
-    assertEquals(1, df.rdd().getNumPartitions());
-    assertEquals(expected.get("emb"), rows(df));
-    assertEquals(expected.get("ids"), rows(reader().option("array", "ids").load(path("deflated.npz"))));
+    assertEquals(1, df.rdd().getNumPartitions(), "a deflated entry is one partition");
+    assertEquals(expected.get("emb"), rows(df), "deflated.npz, array emb");
+    assertEquals(expected.get("ids"), rows(reader().option("array", "ids").load(path("deflated.npz"))),
+        "deflated.npz, array ids");
     assertEquals(expected.get("emb"), rows(reader().load(path("deflated_f.npz"))), "Fortran order, inflated whole");
   }
 
   @Test
   void anArchiveOfOneArrayNeedsNoOption() {
-    assertEquals(expected.get("rec"), rows(reader().load(path("single.npz"))));
+    assertEquals(expected.get("rec"), rows(reader().load(path("single.npz"))), "single.npz, its only array");
   }
 
   @Test

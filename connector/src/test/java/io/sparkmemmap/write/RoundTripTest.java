@@ -140,12 +140,29 @@ class RoundTripTest {
         assertEquals(List.of(true, true, true), same.get(name).subList(0, 3), name + ": " + same.get(name))));
   }
 
-  /** The fields of all.npy, one per dtype and byte order, each a column whose metadata carries its dtype back. */
+  /**
+   * One test per dtype and byte order: its field of all.npy is a column whose metadata carries the dtype back, so
+   * that the field written back has the same dtype and the same bytes.
+   */
   @TestFactory
-  Stream<DynamicTest> everyDtypeIsAColumn() {
-    List<String> columns = List.of(spark.read().format("npy").load(dir.resolve("all.npy").toString()).columns());
+  Stream<DynamicTest> everyDtypeIsAColumnWrittenBackAsItsField() {
+    Path source = dir.resolve("all.npy");
+    Path copy = dir.resolve("fields-all.npy");
+    Dataset<Row> df = spark.read().format("npy").load(source.toString());
+    List<String> columns = List.of(df.columns());
+    df.write().format("npy").option("singleFile", "true").save(copy.toString());
+    @SuppressWarnings("unchecked")
+    Map<String, List<Object>> same = (Map<String, List<Object>>) NumpyChecks.run(String.join("\n",
+        "a, b = np.load(" + Python.literal(source) + "), check(" + Python.literal(copy) + ")",
+        "emit({n: [n in (b.dtype.names or ()) and a.dtype[n] == b.dtype[n],",
+        "          n in (b.dtype.names or ()) and a[n].tobytes() == b[n].tobytes(),",
+        "          a.dtype[n].str, b.dtype[n].str if n in (b.dtype.names or ()) else None]",
+        "      for n in a.dtype.names})"));
     assertEquals(SpecTypes.SCALARS.size() * 2 - 2, allFields.size());
-    return allFields.stream().map(name -> DynamicTest.dynamicTest(name,
-        () -> assertTrue(columns.contains(name), name + " not among " + columns)));
+    return allFields.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+      assertTrue(columns.contains(name), name + " not among " + columns);
+      assertEquals(List.of(true, true), same.get(name).subList(0, 2),
+          name + ": same dtype, same bytes (dtypes " + same.get(name).subList(2, 4) + ")");
+    }));
   }
 }
