@@ -86,6 +86,7 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
       group.addRows(rows.firstRow(), rows.rows());
       try {
         fold(group.stats(), rows.rows(), longs, doubles);
+        rows.checkIntact();
       } catch (ArithmeticException e) {
         throw e; // an overflow under ANSI mode, reported as Spark reports it
       } catch (InternalError | RuntimeException e) {

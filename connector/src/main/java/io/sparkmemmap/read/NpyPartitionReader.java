@@ -94,6 +94,7 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
     int count = rows.rows();
     try {
       fill(count);
+      rows.checkIntact();
     } catch (InternalError | RuntimeException e) {
       throw rows.failure(e);
     }

@@ -1,8 +1,6 @@
 package io.sparkmemmap.read;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
@@ -52,7 +50,6 @@ class MemmapReadTest {
         "make('records.dat', rec, (10,), offset=3, fill=np.array([(i, (i, -i, 0.5)) for i in range(10)], rec))",
         "make('dats/a.dat', '<u2', (7, 2)); make('dats/b.dat', '<u2', (3, 2))",
         "out['dats'] = out['dats/a.dat'] + out['dats/b.dat']",
-        "open(d + 'odd.dat', 'wb').write(bytes(10))",
         "emit(out)",
         "");
     expected = SparkValues.parseJsonObject(Python.run(script));
@@ -86,37 +83,6 @@ class MemmapReadTest {
     Dataset<Row> df = reader().option("dtype", "uint16").option("shape", "-1, 2").load(path("dats"));
     assertEquals(expected.get("dats"), rows(df));
     assertEquals("<u2", df.schema().apply("value").metadata().getString("numpy.dtype"));
-  }
-
-  @Test
-  void optionsAreCheckedAndNamed() {
-    Exception noDtype = assertThrows(Exception.class, () -> reader().load(path("plain.dat")));
-    assertTrue(noDtype.getMessage().contains("dtype"), noDtype.getMessage());
-    Exception badDtype = assertThrows(Exception.class, () -> reader().option("dtype", "float33")
-        .load(path("plain.dat")));
-    assertTrue(badDtype.getMessage().contains("dtype") && badDtype.getMessage().contains("float33"),
-        badDtype.getMessage());
-    for (Map.Entry<String, String> bad : Map.of("shape", "4,-1", "offset", "-3", "order", "K", "layout", "wide",
-        "batchSize", "0", "maxPartitionBytes", "lots", "bytesAsString", "yes").entrySet()) {
-      Exception e = assertThrows(Exception.class, () -> reader().option("dtype", "<f4")
-          .option(bad.getKey(), bad.getValue()).load(path("plain.dat")));
-      assertTrue(e.getMessage().contains(bad.getKey()) && e.getMessage().contains(bad.getValue()), e.getMessage());
-    }
-  }
-
-  @Test
-  void aShapeThatDoesNotFitTheFileIsAnError() {
-    Exception notMultiple = assertThrows(Exception.class, () -> reader().option("dtype", "<f4")
-        .load(path("odd.dat")));
-    assertTrue(notMultiple.getMessage().contains("odd.dat") && notMultiple.getMessage().contains("10 bytes"),
-        notMultiple.getMessage());
-    Exception tooShort = assertThrows(Exception.class, () -> reader().option("dtype", "<f4").option("shape", "101")
-        .load(path("plain.dat")));
-    assertTrue(tooShort.getMessage().contains("plain.dat") && tooShort.getMessage().contains("404"),
-        tooShort.getMessage());
-    Exception offset = assertThrows(Exception.class, () -> reader().option("dtype", "<f4").option("offset", "401")
-        .load(path("plain.dat")));
-    assertTrue(offset.getMessage().contains("offset"), offset.getMessage());
   }
 
   private static List<Object> rows(Dataset<Row> df) {
