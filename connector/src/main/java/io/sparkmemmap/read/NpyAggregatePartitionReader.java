@@ -139,10 +139,7 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
 
   @Override
   public CustomTaskMetric[] currentMetricsValues() {
-    return new CustomTaskMetric[] {
-        new TaskMetric(BytesMappedMetric.NAME, rows == null ? 0 : rows.bytesMapped()),
-        new TaskMetric(BytesReadMetric.NAME, rows == null ? 0 : rows.bytesRead()),
-        new TaskMetric(RowsReadMetric.NAME, rows == null ? 0 : rows.rowsRead())};
+    return TaskMetric.of(rows);
   }
 
   @Override

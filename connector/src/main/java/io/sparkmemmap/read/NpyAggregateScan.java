@@ -2,12 +2,9 @@ package io.sparkmemmap.read;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.connector.metric.CustomMetric;
-import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Statistics;
-import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
@@ -16,27 +13,18 @@ import org.apache.spark.sql.types.StructType;
  * ({@code count(*)}, {@code min(_row_index)}, ...) the answer is computed at planning and no file is opened again;
  * otherwise each partition of the selected rows computes its partial aggregates, which Spark combines.
  */
-final class NpyAggregateScan implements SupportsReportStatistics, Batch {
-  private final NpyDataset dataset;
+final class NpyAggregateScan extends ArrayScan {
   private final AggregatePlan plan;
   private final boolean complete;
-  private final SelectedRows selection;
-  private final String pushed;
-  private final ReadOptions scanOptions;
-  private List<InputPartition> partitions;
 
   /**
    * @param complete whether the scan returns the final answer (from the row counts) rather than partial results
-   * @param pushed what else was pushed, for {@link #description()}
    */
   NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
-    this.dataset = dataset;
+    super(dataset, selection, scanOptions, pushed);
     this.plan = plan;
     this.complete = complete;
-    this.selection = selection;
-    this.pushed = pushed;
-    this.scanOptions = scanOptions;
   }
 
   @Override
@@ -45,27 +33,13 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   }
 
   @Override
-  public String description() {
-    return "NpyAggregateScan " + dataset.describe() + " aggregates=" + plan
-        + (complete ? " (complete, from row counts)" : " (partial, per partition)") + pushed;
+  String describeOutput() {
+    return "aggregates=" + plan + (complete ? " (complete, from row counts)" : " (partial, per partition)");
   }
 
   @Override
-  public Batch toBatch() {
-    return this;
-  }
-
-  @Override
-  public ColumnarSupportMode columnarSupportMode() {
-    return ColumnarSupportMode.SUPPORTED;
-  }
-
-  @Override
-  public InputPartition[] planInputPartitions() {
-    if (partitions == null) {
-      partitions = complete ? List.of(countedPartition()) : partialPartitions();
-    }
-    return partitions.toArray(new InputPartition[0]);
+  List<InputPartition> planPartitions() {
+    return complete ? List.of(countedPartition()) : partialPartitions();
   }
 
   /** The answer, from the rows selected in each file. */
@@ -126,10 +100,5 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
       }
     }
     return new ExactStatistics(rows * plan.schema().defaultSize(), rows);
-  }
-
-  @Override
-  public CustomMetric[] supportedCustomMetrics() {
-    return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric()};
   }
 }

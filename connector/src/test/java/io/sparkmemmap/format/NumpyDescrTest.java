@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.Python;
 import io.sparkmemmap.format.StructDType.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

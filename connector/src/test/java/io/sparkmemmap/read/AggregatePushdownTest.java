@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,12 +14,10 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Aggregates computed inside the scan give exactly what Spark's own aggregation gives (the read option
@@ -123,7 +122,7 @@ class AggregatePushdownTest {
     compare("parts", true, "_file", "min(value)", "max(value)", "sum(value)", "count(*)", "avg(value)");
     Dataset<Row> counts = read("parts", true).groupBy("_file").count();
     assertTrue(description(counts).contains("complete"), description(counts));
-    assertFalse(hasAggregate(counts), "counts per file come from the headers");
+    assertFalse(QueryPlans.contains(counts, BaseAggregateExec.class), "counts per file come from the headers");
     List<String> rows = new ArrayList<>();
     for (Row row : counts.collectAsList()) {
       rows.add(row.getString(0).replaceAll(".*/", "") + "=" + row.getLong(1));
@@ -139,7 +138,7 @@ class AggregatePushdownTest {
   @Test
   void averagesThatDoublesWouldRoundAreNotPushed() {
     Dataset<Row> avg = compare("all.npy", false, "avg(i8)", "sum(i8)");
-    assertTrue(hasAggregate(avg));
+    assertTrue(QueryPlans.contains(avg, BaseAggregateExec.class));
     Dataset<Row> sums = compare("all.npy", true, "sum(i8)", "avg(i4)");
     assertTrue(description(sums).contains("SUM(i8)"), description(sums));
     compare("all.npy", false, "sum(u8)", "avg(u8)"); // decimal sums are left to Spark
@@ -173,15 +172,15 @@ class AggregatePushdownTest {
     Row row = df.collectAsList().get(0);
     assertEquals(expected, row.getLong(0));
     assertEquals(5L, row.getLong(1));
-    assertFalse(hasAggregate(df), "no aggregate left: " + df.queryExecution().executedPlan());
-    assertEquals(0, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertFalse(QueryPlans.contains(df, BaseAggregateExec.class), "no aggregate left: " + description(df));
+    assertEquals(0, QueryPlans.metric(df, "bytesMapped"));
     assertTrue(description(df).contains("NpyAggregateScan") && description(df).contains("complete"));
 
     Dataset<Row> some = read("all.npy", true).where("_row_index BETWEEN 1000 AND 1999 OR _row_index = 5")
         .selectExpr("count(*)");
     assertEquals(1001L, some.collectAsList().get(0).getLong(0));
-    assertFalse(hasAggregate(some));
-    assertEquals(0, PartitionedReadTest.metric(some, "bytesMapped"));
+    assertFalse(QueryPlans.contains(some, BaseAggregateExec.class));
+    assertEquals(0, QueryPlans.metric(some, "bytesMapped"));
   }
 
   @Test
@@ -189,18 +188,18 @@ class AggregatePushdownTest {
     Dataset<Row> df = read("all.npy", true, "layout", "auto").where("_row_index >= 3000")
         .selectExpr("sum(f8)", "count(*)");
     df.collectAsList();
-    assertTrue(RowIndexPushdownTest.scan(df).inputPartitions().size() > 1);
-    assertEquals(3000L, PartitionedReadTest.metric(df, "rowsRead"));
+    assertTrue(QueryPlans.scan(df).inputPartitions().size() > 1);
+    assertEquals(3000L, QueryPlans.metric(df, "rowsRead"));
     assertTrue(description(df).contains("partial"), description(df));
     long rowBytes = 89;
-    assertEquals(3000 * rowBytes, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertEquals(3000 * rowBytes, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
   void fortranOrderColumnsMapOnlyTheirOwnSegments() {
     Dataset<Row> df = compare("fortran.npy", true, new String[] {"layout", "columns"}, "min(c2)", "max(c2)",
         "sum(c2)", "avg(c5)", "count(*)");
-    assertEquals(2 * 4000 * 8L, PartitionedReadTest.metric(df, "bytesMapped"), "two of six segments mapped");
+    assertEquals(2 * 4000 * 8L, QueryPlans.metric(df, "bytesMapped"), "two of six segments mapped");
     compare("fortran.npy", true, new String[] {"layout", "flat"}, "min(value)", "max(value)", "sum(value)");
   }
 
@@ -258,19 +257,6 @@ class AggregatePushdownTest {
 
   private static String description(Dataset<Row> df) {
     return df.queryExecution().executedPlan().toString();
-  }
-
-  private static boolean hasAggregate(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return nodes.stream().anyMatch(n -> n instanceof BaseAggregateExec);
-  }
-
-  private static void collect(SparkPlan plan, List<SparkPlan> into) {
-    into.add(plan);
-    for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-      collect(child, into);
-    }
   }
 
   private static String rootMessage(Throwable e) {

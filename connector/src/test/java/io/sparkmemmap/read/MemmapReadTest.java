@@ -62,7 +62,7 @@ class MemmapReadTest {
         "out['ns raw'] = [{'value': int(v)} for v in np.memmap(d + 'ns.dat', 'M8[ns]', 'r').astype('i8')]",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
   }
 
   /** A file np.memmap made, the options that describe it as np.memmap was told, and the name of the case. */
@@ -126,10 +126,5 @@ class MemmapReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
 import java.nio.file.Path;
@@ -17,8 +18,6 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -27,7 +26,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Shapes, orders and layouts: 0-d to 4-D arrays in C and Fortran order, empty arrays, the columns and flat layouts,
@@ -116,7 +114,7 @@ class NpyShapesReadTest {
         "np.save(d + 'poison.npy', poison)",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
     for (String name : expected.keySet()) {
       if (name.startsWith("c_") || name.startsWith("f_")) {
         ND_FILES.add(name);
@@ -253,7 +251,7 @@ class NpyShapesReadTest {
     String rows = Python.run("n = np.load(" + Python.literal(dir.resolve("nested.npy")) + ")\n"
         + "emit([{'q': canon(r['s']['inner']['q']), 'v12': canon(r['v'][1][2]), 'id': canon(r['id'])} for r in n])\n");
     assertEquals(SparkValues.parseJson(rows), SparkValues.canonical(df.collectAsList()));
-    StructType scanned = scanSchema(df);
+    StructType scanned = QueryPlans.scan(df).scan().readSchema();
     assertEquals("struct<id:bigint,s:struct<inner:struct<q:binary>>,v:array<array<double>>>",
         scanned.catalogString());
   }
@@ -270,7 +268,8 @@ class NpyShapesReadTest {
         .toList());
     assertEquals(List.of((short) 1, (short) -2, (short) 3, (short) -4), df.select("s.ok").collectAsList().stream()
         .map(r -> r.getShort(0)).toList());
-    assertEquals("struct<s:struct<ok:smallint>>", scanSchema(df.select("s.ok")).catalogString());
+    assertEquals("struct<s:struct<ok:smallint>>", QueryPlans.scan(df.select("s.ok")).scan().readSchema()
+        .catalogString());
     assertEquals(4, df.select("_row_index", "x").where("x > 0").count());
     for (String field : List.of("t", "s.bad", "s")) {
       Exception e = assertThrows(Exception.class, () -> df.select(field).collect(), field);
@@ -293,12 +292,17 @@ class NpyShapesReadTest {
 
   @Test
   void aUserSchemaIsCheckedAgainstTheFile() {
-    // Spark refuses spark.read.schema(...) for sources that name paths through a catalog, as npy does for its save
-    // modes; a table declared with columns carries a user schema instead
+    // spark.read.schema(...) is refused (the sources name their paths through a catalog, for their save modes)
+    // with what to do instead; a table declared with columns carries a user schema
     SparkSession spark = SparkTestSession.get();
-    Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read().schema("value array<double>")
-        .format("npy").load(path("c_4x3_f8le.npy")));
-    assertTrue(refused.getMessage().contains("user specified schema"), refused.getMessage());
+    for (String source : List.of("npy", "io.sparkmemmap.NpyDataSource", "memmap")) {
+      Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read()
+          .schema("value array<double>").format(source).load(path("c_4x3_f8le.npy")));
+      assertTrue(refused.getMessage().contains("user-specified schema")
+          && refused.getMessage().contains("CREATE TABLE t (name type, ...) USING "), refused.getMessage());
+      assertEquals(source.equals("memmap"), refused.getMessage().contains("a structured dtype names the columns"),
+          refused.getMessage());
+    }
     try {
       spark.sql("CREATE TABLE user_schema_right (value array<double>) USING npy LOCATION '"
           + path("c_4x3_f8le.npy") + "'");
@@ -330,16 +334,6 @@ class NpyShapesReadTest {
     assertFalse(read("c_4x3_f8le.npy").isEmpty());
   }
 
-  /** The schema the scan of a query reads: what was pushed down to it. */
-  static StructType scanSchema(Dataset<Row> df) {
-    for (SparkPlan leaf : CollectionConverters.asJava(df.queryExecution().executedPlan().collectLeaves())) {
-      if (leaf instanceof BatchScanExec scan) {
-        return scan.scan().readSchema();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
-  }
-
   private static void assertReads(String name) {
     assertEquals(expected.get(name), SparkValues.canonical(read(name).collectAsList()), name);
   }
@@ -354,10 +348,5 @@ class NpyShapesReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
+import io.sparkmemmap.SpecTypes;
 import io.sparkmemmap.schema.NumpySparkTypes;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,15 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (contiguous reads, bulk copies where the type allows).
  */
 class NpyTypesReadTest {
-  /** Every scalar type of the SPEC table; multi-byte ones are written in both byte orders. */
-  private static final List<String> TYPES = List.of(
-      "b1", "i1", "u1", "i2", "i4", "i8", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16",
-      "M8[Y]", "M8[M]", "M8[W]", "M8[D]", "M8[h]", "M8[m]", "M8[s]", "M8[ms]", "M8[us]", "M8[ns]", "M8[ps]",
-      "M8[fs]", "M8[as]", "M8[10ms]", "M8[3D]",
-      "m8[Y]", "m8[M]", "m8[W]", "m8[D]", "m8[h]", "m8[m]", "m8[s]", "m8[ms]", "m8[us]", "m8[ns]", "m8[ps]",
-      "m8[fs]", "m8[as]", "m8[7s]",
-      "S5", "U4", "V3");
-
   /** Types read as plain 1-D arrays too, where contiguous values take the bulk-copy path. */
   private static final List<String> SIMPLE_TYPES = List.of("b1", "i1", "u1", "i2", "u2", "i4", "i8", "f2", "f4",
       "f8", "M8[ns]", "S5", "U4", "m8[Y]", "m8[h]", "M8[as]", "u8");
@@ -58,8 +50,8 @@ class NpyTypesReadTest {
   static void writeFiles() {
     String script = String.join("\n",
         "d = " + Python.literal(dir),
-        "types = " + pythonList(TYPES),
-        "simple = " + pythonList(SIMPLE_TYPES),
+        "types = " + Python.literal(SpecTypes.SCALARS),
+        "simple = " + Python.literal(SIMPLE_TYPES),
         "def values(t):",
         "    dt = np.dtype(t)",
         "    k = dt.kind",
@@ -94,7 +86,7 @@ class NpyTypesReadTest {
         "        save(file_name(order + t), values(t).astype(order + t))",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(FILE_NAME_FUNCTION + script)));
+    expected = SparkValues.parseJsonObject(Python.run(FILE_NAME_FUNCTION + script));
   }
 
   private static final String FILE_NAME_FUNCTION = String.join("\n",
@@ -106,7 +98,7 @@ class NpyTypesReadTest {
 
   /** Field names of the all-types array: numbered, since Spark's names ignore case and M8[m] is not M8[M]. */
   private static String fieldName(String type) {
-    return TYPES.indexOf(type) + ":" + type;
+    return SpecTypes.SCALARS.indexOf(type) + ":" + type;
   }
 
   private static String fileName(String type) {
@@ -125,8 +117,8 @@ class NpyTypesReadTest {
       tests.add(DynamicTest.dynamicTest(order + " all types as fields: names and dtypes", () -> {
         Dataset<Row> df = read(all);
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < TYPES.size(); i++) {
-          names.add(fieldName(TYPES.get(i)));
+        for (int i = 0; i < SpecTypes.SCALARS.size(); i++) {
+          names.add(fieldName(SpecTypes.SCALARS.get(i)));
         }
         assertEquals(names, List.of(df.schema().fieldNames()));
         for (StructField field : df.schema().fields()) {
@@ -135,7 +127,7 @@ class NpyTypesReadTest {
           assertTrue(dtype.endsWith(type), field + " has numpy.dtype " + dtype);
         }
       }));
-      for (String type : TYPES) {
+      for (String type : SpecTypes.SCALARS) {
         tests.add(DynamicTest.dynamicTest(order + type + " as a field", () -> assertEquals(
             column(expectedRows(all), fieldName(type)), column(collected(all), fieldName(type)),
             fieldName(type) + " of " + all)));
@@ -280,18 +272,5 @@ class NpyTypesReadTest {
   private static Dataset<Row> read(String name) {
     SparkSession spark = SparkTestSession.get();
     return spark.read().format("npy").load(dir.resolve(name).toString());
-  }
-
-  private static String pythonList(List<String> items) {
-    StringBuilder sb = new StringBuilder("[");
-    for (String item : items) {
-      sb.append(Python.literal(item)).append(", ");
-    }
-    return sb.append(']').toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
 import java.nio.file.Files;
@@ -60,7 +61,7 @@ class NpzAndDirectoryReadTest {
         "np.save(d + 'odd names/a b \u00e9%20.npy', emb[:3]); np.save(d + 'odd names/z.npy', emb[3:])",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
   }
 
   @Test
@@ -71,7 +72,7 @@ class NpzAndDirectoryReadTest {
         "stored.npz, array ids.npy");
     Dataset<Row> whole = reader().option("array", "emb").load(path("stored.npz"));
     assertEquals(40, whole.collectAsList().size());
-    assertEquals(40 * 6 * 4, PartitionedReadTest.metric(whole, "bytesMapped"), "the entry's data, and no more");
+    assertEquals(40 * 6 * 4, QueryPlans.metric(whole, "bytesMapped"), "the entry's data, and no more");
     Dataset<Row> df = reader().option("array", "emb").option("maxPartitionBytes", "200").load(path("stored.npz"));
     assertTrue(df.rdd().getNumPartitions() > 4, "a stored entry is split like a .npy");
     assertEquals(expected.get("emb"), rows(df), "stored.npz, array emb in partitions of 200 bytes");
@@ -157,10 +158,5 @@ class NpzAndDirectoryReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

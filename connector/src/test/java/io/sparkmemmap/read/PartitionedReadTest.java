@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.catalog.NpyTable;
 import java.io.IOException;
@@ -22,13 +23,9 @@ import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
-import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One file read by several tasks: every row exactly once and in order, and each task mapping only its own rows,
@@ -66,10 +63,10 @@ class PartitionedReadTest {
       }
     }
     long fileBytes = Files.size(dir.resolve("c.npy"));
-    assertEquals(DATA_BYTES, metric(df, "bytesMapped"), "tasks map their own rows only, not the "
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"), "tasks map their own rows only, not the "
         + partitions + " x " + fileBytes + " bytes of whole files");
-    assertEquals(DATA_BYTES, metric(df, "bytesRead"));
-    assertEquals(ROWS, metric(df, "rowsRead"));
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesRead"));
+    assertEquals(ROWS, QueryPlans.metric(df, "rowsRead"));
   }
 
   @Test
@@ -81,7 +78,7 @@ class PartitionedReadTest {
     for (int i = 0; i < ROWS; i++) {
       assertEquals((double) (i * COLUMNS + 5), rows.get(i).getDouble(0));
     }
-    assertEquals((long) ROWS * 8, metric(df, "bytesMapped"), "one of eight Fortran segments mapped");
+    assertEquals((long) ROWS * 8, QueryPlans.metric(df, "bytesMapped"), "one of eight Fortran segments mapped");
   }
 
   @Test
@@ -89,7 +86,7 @@ class PartitionedReadTest {
     Dataset<Row> df = SparkTestSession.get().read().format("npy").load(dir.resolve("c.npy").toString())
         .selectExpr("_row_index");
     assertEquals(ROWS, df.collectAsList().size());
-    assertEquals(0, metric(df, "bytesMapped"));
+    assertEquals(0, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
@@ -154,20 +151,9 @@ class PartitionedReadTest {
     Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "256k")
         .load(file.toString());
     assertEquals(ROWS, df.collectAsList().size());
-    assertEquals(DATA_BYTES, metric(df, "bytesMapped"));
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"));
     List<String> stillMapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
         .filter(line -> line.endsWith(file.toString())).toList();
     assertEquals(List.of(), stillMapped, "mappings of " + file + " left after the query");
-  }
-
-  /** The value of a scan metric after the query ran. */
-  static long metric(Dataset<Row> df, String name) {
-    for (SparkPlan leaf : CollectionConverters.asJava(df.queryExecution().executedPlan().collectLeaves())) {
-      if (leaf instanceof BatchScanExec scan) {
-        SQLMetric metric = scan.metrics().get(name).get();
-        return metric.value();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
   }
 }
