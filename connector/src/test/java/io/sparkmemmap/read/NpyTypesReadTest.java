@@ -258,7 +258,7 @@ class NpyTypesReadTest {
         "s = save_as('mixed.npy', s, [(b\"'<i2'\", b\"'=i2'\"), (b\"'<f4'\", b\"'|f4'\")])",
         "emit({'native.npy': [{'value': canon(v)} for v in a], 'pipe.npy': [{'value': canon(v)} for v in b],",
         "      'mixed.npy': [{n: canon(r[n]) for n in s.dtype.names} for r in s]})"));
-    Map<String, Object> expectedRows = cast(SparkValues.parseJson(rows));
+    Map<String, Object> expectedRows = SparkValues.parseJsonObject(rows);
     for (String name : List.of("native.npy", "pipe.npy", "mixed.npy")) {
       assertEquals(expectedRows.get(name), SparkValues.canonical(read(name).collectAsList()), name);
     }
