@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
-import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
@@ -15,14 +14,13 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 /**
  * Computes pushed aggregates over a partition's rows and returns them as one batch: one row, or one per file when
  * grouped by {@code _file}. Values are decoded straight from the mapped bytes, a block of rows at a time, into
- * arrays that {@link ColumnStats} folds in tight loops; nothing is copied into column vectors. A partition of
- * {@link AggregateResultPartition} holds its answer already.
+ * arrays that {@link ColumnStats} folds in tight loops; nothing is copied into column vectors.
  */
 final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch> {
   /** Rows decoded at once: their values stay in the CPU's caches while every column is folded. */
   static final int BLOCK_ROWS = 4096;
 
-  private final InputPartition partition;
+  private final NpyInputPartition partition;
   private final AggregatePlan plan;
   private final RowLayout layout;
   private final boolean ansi;
@@ -33,15 +31,13 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
   private boolean done;
   private boolean closed;
 
-  NpyAggregatePartitionReader(InputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
+  NpyAggregatePartitionReader(NpyInputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
       Configuration conf) {
     this.partition = partition;
     this.plan = plan;
     this.layout = layout;
     this.ansi = ansi;
-    this.rows = partition instanceof NpyInputPartition p
-        ? new PartitionRows(p.ranges(), layout, plan.segments(), conf)
-        : null;
+    this.rows = new PartitionRows(partition.ranges(), layout, plan.segments(), conf);
     this.vectors = OnHeapColumnVector.allocateColumns(1, plan.schema());
     this.batch = new ColumnarBatch(vectors);
   }
@@ -55,20 +51,12 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
       return false;
     }
     done = true;
-    List<AggregateGroup> groups = rows == null ? counted() : aggregate();
+    List<AggregateGroup> groups = aggregate();
     for (int i = 0; i < groups.size(); i++) {
       groups.get(i).write(plan, vectors, i, scratch);
     }
     batch.setNumRows(groups.size());
     return true;
-  }
-
-  private List<AggregateGroup> counted() {
-    List<AggregateGroup> groups = new ArrayList<>();
-    for (AggregateGroup.Totals totals : ((AggregateResultPartition) partition).groups()) {
-      groups.add(AggregateGroup.counted(totals, plan));
-    }
-    return groups;
   }
 
   private List<AggregateGroup> aggregate() throws IOException {
@@ -139,9 +127,9 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
   @Override
   public CustomTaskMetric[] currentMetricsValues() {
     return new CustomTaskMetric[] {
-        new TaskMetric(BytesMappedMetric.NAME, rows == null ? 0 : rows.bytesMapped()),
-        new TaskMetric(BytesReadMetric.NAME, rows == null ? 0 : rows.bytesRead()),
-        new TaskMetric(RowsReadMetric.NAME, rows == null ? 0 : rows.rowsRead())};
+        new TaskMetric(BytesMappedMetric.NAME, rows.bytesMapped()),
+        new TaskMetric(BytesReadMetric.NAME, rows.bytesRead()),
+        new TaskMetric(RowsReadMetric.NAME, rows.rowsRead())};
   }
 
   @Override
@@ -151,9 +139,7 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     }
     closed = true;
     try {
-      if (rows != null) {
-        rows.close();
-      }
+      rows.close();
     } finally {
       batch.close();
     }

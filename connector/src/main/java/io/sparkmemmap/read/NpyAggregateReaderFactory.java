@@ -32,7 +32,7 @@ final class NpyAggregateReaderFactory implements PartitionReaderFactory {
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
-    return new NpyAggregatePartitionReader(partition, layout, plan, ansi, conf.value().value());
+    return new NpyAggregatePartitionReader((NpyInputPartition) partition, layout, plan, ansi, conf.value().value());
   }
 
   @Override

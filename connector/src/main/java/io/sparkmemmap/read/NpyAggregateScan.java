@@ -12,28 +12,23 @@ import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * A scan that returns pushed aggregates instead of rows. When the row counts of the headers answer them
- * ({@code count(*)}, {@code min(_row_index)}, ...) the answer is computed at planning and no file is opened again;
- * otherwise each partition of the selected rows computes its partial aggregates, which Spark combines.
+ * A scan that returns pushed aggregates instead of rows: each partition of the selected rows computes its partial
+ * aggregates, which Spark combines. (Aggregates that the row counts of the headers answer are a
+ * {@link NpyRowCountScan}.)
  */
 final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final AggregatePlan plan;
-  private final boolean complete;
   private final SelectedRows selection;
   private final String pushed;
   private final ReadOptions scanOptions;
   private List<InputPartition> partitions;
 
-  /**
-   * @param complete whether the scan returns the final answer (from the row counts) rather than partial results
-   * @param pushed what else was pushed, for {@link #description()}
-   */
-  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
+  /** @param pushed what else was pushed, for {@link #description()} */
+  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
     this.dataset = dataset;
     this.plan = plan;
-    this.complete = complete;
     this.selection = selection;
     this.pushed = pushed;
     this.scanOptions = scanOptions;
@@ -46,8 +41,7 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
 
   @Override
   public String description() {
-    return "NpyAggregateScan " + dataset.describe() + " aggregates=" + plan
-        + (complete ? " (complete, from row counts)" : " (partial, per partition)") + pushed;
+    return "NpyAggregateScan " + dataset.describe() + " aggregates=" + plan + " (partial, per partition)" + pushed;
   }
 
   @Override
@@ -63,37 +57,9 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   @Override
   public InputPartition[] planInputPartitions() {
     if (partitions == null) {
-      partitions = complete ? List.of(countedPartition()) : partialPartitions();
+      partitions = partialPartitions();
     }
     return partitions.toArray(new InputPartition[0]);
-  }
-
-  /** The answer, from the rows selected in each file. */
-  private InputPartition countedPartition() {
-    List<AggregateGroup.Totals> groups = new ArrayList<>();
-    List<ArrayFile> files = selection.files();
-    long rows = 0;
-    long first = -1;
-    long last = -1;
-    for (int i = 0; i < files.size(); i++) {
-      RowSelection selected = selection.rows(i);
-      if (selected.isEmpty()) {
-        continue;
-      }
-      long fileRows = selected.count();
-      long fileFirst = selected.from(0);
-      long fileLast = selected.to(selected.intervalCount() - 1) - 1;
-      if (plan.groupByFile()) {
-        groups.add(new AggregateGroup.Totals(files.get(i).uri(), fileRows, fileFirst, fileLast));
-      }
-      rows += fileRows;
-      first = first < 0 ? fileFirst : Math.min(first, fileFirst);
-      last = Math.max(last, fileLast);
-    }
-    if (!plan.groupByFile()) {
-      groups.add(new AggregateGroup.Totals(null, rows, first, last));
-    }
-    return new AggregateResultPartition(groups);
   }
 
   /**
@@ -119,11 +85,7 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   public Statistics estimateStatistics() {
     long rows = 0;
     for (InputPartition partition : planInputPartitions()) {
-      if (partition instanceof AggregateResultPartition result) {
-        rows += result.groups().size();
-      } else {
-        rows += plan.groupByFile() ? ((NpyInputPartition) partition).ranges().size() : 1;
-      }
+      rows += plan.groupByFile() ? ((NpyInputPartition) partition).ranges().size() : 1;
     }
     return new ExactStatistics(rows * plan.schema().defaultSize(), rows);
   }
