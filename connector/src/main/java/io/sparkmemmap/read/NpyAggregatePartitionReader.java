@@ -25,6 +25,9 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
   private final RowLayout layout;
   private final boolean ansi;
   private final PartitionRows rows;
+  /** The sum-only floating-point columns, added up in groups; the other columns are decoded one by one. */
+  private final List<FloatSums> floatSums;
+  private final boolean[] summedInGroups;
   private final WritableColumnVector[] vectors;
   private final ColumnarBatch batch;
   private final ValueReader.Scratch scratch = new ValueReader.Scratch();
@@ -38,6 +41,13 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     this.layout = layout;
     this.ansi = ansi;
     this.rows = new PartitionRows(partition.ranges(), layout, plan.segments(), conf);
+    this.floatSums = FloatSums.of(plan);
+    this.summedInGroups = new boolean[plan.columns().size()];
+    for (FloatSums group : floatSums) {
+      for (int c = 0; c < summedInGroups.length; c++) {
+        summedInGroups[c] |= group.covers(c);
+      }
+    }
     this.vectors = OnHeapColumnVector.allocateColumns(1, plan.schema());
     this.batch = new ColumnarBatch(vectors);
   }
@@ -86,7 +96,10 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     return groups;
   }
 
-  /** Folds the chunk's {@code n} rows into the stats, block by block, every column of a block in turn. */
+  /**
+   * Folds the chunk's {@code n} rows into the stats, block by block: the sums added up in groups, then every other
+   * column of the block in turn.
+   */
   private void fold(ColumnStats[] stats, int n, long[] longs, double[] doubles) {
     List<AggregateColumn> columns = plan.columns();
     ByteBuffer[] buffers = rows.buffers();
@@ -94,7 +107,13 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     int stride = layout.stride();
     for (int first = 0; first < n; first += BLOCK_ROWS) {
       int m = Math.min(BLOCK_ROWS, n - first);
+      for (FloatSums group : floatSums) {
+        group.add(buffers, positions, first * stride, stride, m, stats);
+      }
       for (int c = 0; c < stats.length; c++) {
+        if (summedInGroups[c]) {
+          continue;
+        }
         AggregateColumn column = columns.get(c);
         ByteBuffer buffer = buffers[column.segment()];
         int pos = positions[column.segment()] + column.offsetInRow() + first * stride;

@@ -70,6 +70,9 @@ class AggregatePushdownTest {
         "os.mkdir(d + 'parts')",
         "for i, m in enumerate([1000, 0, 1, 2345]):",
         "    np.save(d + 'parts/p%d.npy' % i, a['f4'][:m].copy())",
+        "w = (rng.standard_normal((n, 6)) * 1000).astype('<f4')",
+        "w[17, 1] = np.nan; w[18, 2] = np.inf; w[19, 2] = -np.inf; w[:, 3] = -0.0; w[4097, 4] = 3e38",
+        "np.save(d + 'wide.npy', w)",
         "m = np.asfortranarray(rng.standard_normal((4000, 6)))",
         "m[5, 2] = np.nan",
         "np.save(d + 'fortran.npy', m)",
@@ -192,6 +195,16 @@ class AggregatePushdownTest {
     assertTrue(description(df).contains("partial"), description(df));
     long rowBytes = 89;
     assertEquals(3000 * rowBytes, PartitionedReadTest.metric(df, "bytesMapped"));
+  }
+
+  @Test
+  void sumsOfSeveralFloatColumnsAddUpTogetherAsSparkAddsEachOne() {
+    // c0..c4 are summed in groups of up to four (c5, with a maximum too, on its own), in partitions of more rows
+    // than a block: still each column in row order from 0.0, NaN, infinities and -0.0 included
+    String[] options = {"layout", "columns", "maxPartitionBytes", "100000"};
+    compare("wide.npy", true, options, "sum(c0)", "sum(c1)", "sum(c2)", "sum(c3)", "sum(c4)", "sum(c5)",
+        "max(c5)", "avg(c2)", "count(*)");
+    compare("wide.npy", true, options, "sum(c5)", "sum(c3)", "sum(c4)");
   }
 
   @Test
