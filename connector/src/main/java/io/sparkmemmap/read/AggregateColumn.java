@@ -109,6 +109,15 @@ final class AggregateColumn implements Serializable {
     return segment;
   }
 
+  int itemSize() {
+    return itemSize;
+  }
+
+  /** Whether the values are Java's own floats or doubles as they lie: little-endian float32 or float64. */
+  boolean nativeFloatingPoint() {
+    return kind == Kind.FLOATING && !bigEndian && (itemSize == 4 || itemSize == 8);
+  }
+
   int offsetInRow() {
     return offsetInRow;
   }

@@ -1,6 +1,5 @@
 package io.sparkmemmap.read;
 
-import java.io.Serializable;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -20,17 +19,17 @@ final class AggregateGroup {
     this.stats = stats;
   }
 
-  /** A group whose rows were counted at planning; no column is read for it. */
-  static AggregateGroup counted(Totals totals, AggregatePlan plan) {
-    AggregateGroup group = new AggregateGroup(totals.file(), plan.newStats(false));
-    group.rows = totals.rows();
-    group.firstRow = totals.firstRow();
-    group.lastRow = totals.lastRow();
+  /**
+   * A group whose rows were counted at planning, {@code rows} of them from {@code _row_index} {@code firstRow} to
+   * {@code lastRow}; no column is read for it.
+   */
+  static AggregateGroup counted(String file, long rows, long firstRow, long lastRow, AggregatePlan plan) {
+    AggregateGroup group = new AggregateGroup(file, plan.newStats(false));
+    group.rows = rows;
+    group.firstRow = firstRow;
+    group.lastRow = lastRow;
     return group;
   }
-
-  /** Rows counted at planning: how many, and the first and last {@code _row_index}. */
-  record Totals(String file, long rows, long firstRow, long lastRow) implements Serializable {}
 
   ColumnStats[] stats() {
     return stats;

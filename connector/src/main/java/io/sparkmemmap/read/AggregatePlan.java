@@ -232,6 +232,11 @@ final class AggregatePlan implements Serializable {
     return schema;
   }
 
+  /** Whether SUM is the only aggregate computed over column {@code column}: no MIN or MAX. */
+  boolean sumOnly(int column) {
+    return wantSum[column] && !wantMinMax[column];
+  }
+
   /** Fresh accumulators for the columns, one per column. */
   ColumnStats[] newStats(boolean ansi) {
     ColumnStats[] stats = new ColumnStats[columns.size()];

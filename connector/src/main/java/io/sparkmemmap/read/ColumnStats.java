@@ -168,6 +168,15 @@ final class ColumnStats {
     count += n;
   }
 
+  /**
+   * Takes the sum of {@code n} more values (none null) that the caller added up in row order onto
+   * {@link #doubleSum()}, as {@link #addDoubles} adds ({@link FloatSums}); for columns with no minimum or maximum.
+   */
+  void addSum(double sum, int n) {
+    doubleSum = sum;
+    count += n;
+  }
+
   /** Spark's order of doubles ({@code SQLOrderingUtil.compareDoubles}): NaN above all, -0.0 equal to 0.0. */
   static boolean greater(double a, double b) {
     return a != b && Double.compare(a, b) > 0;

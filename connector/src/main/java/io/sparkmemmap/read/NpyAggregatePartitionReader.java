@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.connector.metric.CustomTaskMetric;
-import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
@@ -15,33 +14,40 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 /**
  * Computes pushed aggregates over a partition's rows and returns them as one batch: one row, or one per file when
  * grouped by {@code _file}. Values are decoded straight from the mapped bytes, a block of rows at a time, into
- * arrays that {@link ColumnStats} folds in tight loops; nothing is copied into column vectors. A partition of
- * {@link AggregateResultPartition} holds its answer already.
+ * arrays that {@link ColumnStats} folds in tight loops; nothing is copied into column vectors.
  */
 final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch> {
   /** Rows decoded at once: their values stay in the CPU's caches while every column is folded. */
   static final int BLOCK_ROWS = 4096;
 
-  private final InputPartition partition;
+  private final NpyInputPartition partition;
   private final AggregatePlan plan;
   private final RowLayout layout;
   private final boolean ansi;
   private final PartitionRows rows;
+  /** The sum-only floating-point columns, added up in groups; the other columns are decoded one by one. */
+  private final List<FloatSums> floatSums;
+  private final boolean[] summedInGroups;
   private final WritableColumnVector[] vectors;
   private final ColumnarBatch batch;
   private final ValueReader.Scratch scratch = new ValueReader.Scratch();
   private boolean done;
   private boolean closed;
 
-  NpyAggregatePartitionReader(InputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
+  NpyAggregatePartitionReader(NpyInputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
       Configuration conf) {
     this.partition = partition;
     this.plan = plan;
     this.layout = layout;
     this.ansi = ansi;
-    this.rows = partition instanceof NpyInputPartition p
-        ? new PartitionRows(p.ranges(), layout, plan.segments(), conf)
-        : null;
+    this.rows = new PartitionRows(partition.ranges(), layout, plan.segments(), conf);
+    this.floatSums = FloatSums.of(plan);
+    this.summedInGroups = new boolean[plan.columns().size()];
+    for (FloatSums group : floatSums) {
+      for (int c = 0; c < summedInGroups.length; c++) {
+        summedInGroups[c] |= group.covers(c);
+      }
+    }
     this.vectors = OnHeapColumnVector.allocateColumns(1, plan.schema());
     this.batch = new ColumnarBatch(vectors);
   }
@@ -55,20 +61,12 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
       return false;
     }
     done = true;
-    List<AggregateGroup> groups = rows == null ? counted() : aggregate();
+    List<AggregateGroup> groups = aggregate();
     for (int i = 0; i < groups.size(); i++) {
       groups.get(i).write(plan, vectors, i, scratch);
     }
     batch.setNumRows(groups.size());
     return true;
-  }
-
-  private List<AggregateGroup> counted() {
-    List<AggregateGroup> groups = new ArrayList<>();
-    for (AggregateGroup.Totals totals : ((AggregateResultPartition) partition).groups()) {
-      groups.add(AggregateGroup.counted(totals, plan));
-    }
-    return groups;
   }
 
   private List<AggregateGroup> aggregate() throws IOException {
@@ -99,7 +97,10 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     return groups;
   }
 
-  /** Folds the chunk's {@code n} rows into the stats, block by block, every column of a block in turn. */
+  /**
+   * Folds the chunk's {@code n} rows into the stats, block by block: the sums added up in groups, then every other
+   * column of the block in turn.
+   */
   private void fold(ColumnStats[] stats, int n, long[] longs, double[] doubles) {
     List<AggregateColumn> columns = plan.columns();
     ByteBuffer[] buffers = rows.buffers();
@@ -107,7 +108,13 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     int stride = layout.stride();
     for (int first = 0; first < n; first += BLOCK_ROWS) {
       int m = Math.min(BLOCK_ROWS, n - first);
+      for (FloatSums group : floatSums) {
+        group.add(buffers, positions, first * stride, stride, m, stats);
+      }
       for (int c = 0; c < stats.length; c++) {
+        if (summedInGroups[c]) {
+          continue;
+        }
         AggregateColumn column = columns.get(c);
         ByteBuffer buffer = buffers[column.segment()];
         int pos = positions[column.segment()] + column.offsetInRow() + first * stride;
@@ -149,9 +156,7 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
     }
     closed = true;
     try {
-      if (rows != null) {
-        rows.close();
-      }
+      rows.close();
     } finally {
       batch.close();
     }

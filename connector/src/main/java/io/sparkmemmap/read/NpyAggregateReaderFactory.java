@@ -25,6 +25,6 @@ final class NpyAggregateReaderFactory implements ColumnarReaderFactory {
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
-    return new NpyAggregatePartitionReader(partition, layout, plan, ansi, conf.value().value());
+    return new NpyAggregatePartitionReader((NpyInputPartition) partition, layout, plan, ansi, conf.value().value());
   }
 }

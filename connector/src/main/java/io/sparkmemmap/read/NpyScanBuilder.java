@@ -165,8 +165,9 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   @Override
   public Scan build() {
     if (aggregate != null) {
-      return new NpyAggregateScan(dataset, aggregate, aggregate.fromRowCounts(), selection(), describePushed(),
-          scanOptions);
+      return aggregate.fromRowCounts()
+          ? new NpyRowCountScan(dataset, aggregate, selection(), describePushed())
+          : new NpyAggregateScan(dataset, aggregate, selection(), describePushed(), scanOptions);
     }
     List<OutputColumn> outputs = new ArrayList<>();
     for (StructField field : required.fields()) {

@@ -61,7 +61,10 @@ abstract class OutputFiles {
 
   abstract void createEmptyFile(Path path) throws IOException;
 
-  /** Writes a new file: {@code header}, then each range in order; forced to stable storage before returning. */
+  /**
+   * Writes a new file: {@code header}, then each range in order. Like the staged parts ({@link StagingFile}), not
+   * forced to disk: it becomes visible by a rename.
+   */
   abstract void assemble(Path dst, byte[] header, List<ByteRange> ranges) throws IOException;
 
   abstract NpyHeader readHeader(Path file) throws IOException;
@@ -182,10 +185,7 @@ abstract class OutputFiles {
 
     @Override
     void createEmptyFile(Path path) throws IOException {
-      try (FileChannel channel = FileChannel.open(nio(path), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        channel.force(true);
-      }
+      Files.write(nio(path), new byte[0]);
     }
 
     @Override
@@ -201,7 +201,6 @@ abstract class OutputFiles {
         for (ByteRange range : ranges) {
           at += copy(range, out, at);
         }
-        out.force(true);
       }
     }
 

@@ -1,0 +1,55 @@
+package io.sparkmemmap.benchmarks;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Runs the benchmarks ({@code -Dbench=ReadBenchmark,WriteBenchmark}, all when empty) and writes each one's
+ * {@code <Name>-results.txt}; see {@link BenchmarkConfig} for the other settings. Run by the module's {@code bench}
+ * profile: {@code mvn -o -pl benchmarks -am verify -DskipTests -Pbench}.
+ */
+public final class BenchmarkMain {
+  static final List<BenchmarkSuite> ALL = List.of(new ReadBenchmark(), new NumpyComparisonBenchmark(),
+      new WriteBenchmark(), new LargeFileMemoryBenchmark());
+
+  private BenchmarkMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length > 0 && LargeFileMemoryBenchmark.CHILD.equals(args[0])) {
+      LargeFileMemoryBenchmark.main(args);
+      return;
+    }
+    BenchmarkConfig config = BenchmarkConfig.fromSystemProperties();
+    List<BenchmarkSuite> selected = select(System.getProperty("bench", ""));
+    long start = System.nanoTime();
+    List<String> summary = new ArrayList<>();
+    for (BenchmarkSuite suite : selected) {
+      long suiteStart = System.nanoTime();
+      Report report = suite.run(config);
+      Path file = report.write(config.resultsDir());
+      summary.add(String.format(Locale.ROOT, "%-28s %-22s %5.0f s  %s", suite.name(),
+          report.allTargetsMet() ? "all targets met" : "SOME TARGETS MISSED", (System.nanoTime() - suiteStart) / 1e9,
+          file));
+    }
+    System.out.println();
+    summary.forEach(System.out::println);
+    System.out.printf(Locale.ROOT, "Total %.0f s%n", (System.nanoTime() - start) / 1e9);
+  }
+
+  static List<BenchmarkSuite> select(String names) {
+    if (names.isBlank()) {
+      return ALL;
+    }
+    List<BenchmarkSuite> selected = new ArrayList<>();
+    for (String name : names.split(",")) {
+      BenchmarkSuite suite = ALL.stream().filter(s -> s.name().equals(name.trim())).findFirst()
+          .orElseThrow(() -> new IllegalArgumentException("no benchmark " + name.trim() + "; there are "
+              + Arrays.toString(ALL.stream().map(BenchmarkSuite::name).toArray())));
+      selected.add(suite);
+    }
+    return selected;
+  }
+}

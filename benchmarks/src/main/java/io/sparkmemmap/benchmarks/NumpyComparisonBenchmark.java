@@ -1,0 +1,159 @@
+package io.sparkmemmap.benchmarks;
+
+import static org.apache.spark.sql.functions.sum;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.sql.DataFrameReader;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code sum(c0)} of the benchmark array on one thread against NumPy's {@code np.load(f, mmap_mode='r')[:, 0].sum()}
+ * on the same file: Spark on {@code local[1]} with the whole file one partition, NumPy in a Python process of its
+ * own that times the same expression (load, map, sum) with {@code time.perf_counter} each time it is asked, so that
+ * its iterations interleave with Spark's.
+ */
+final class NumpyComparisonBenchmark implements BenchmarkSuite {
+  static final String NUMPY = "NumPy: np.load(f, mmap_mode='r')[:, 0].sum(), one thread";
+  static final String NPY = "npy: SELECT sum(c0), local[1], one partition";
+
+  /**
+   * Prints NumPy's version and the exact (float64) sum of column 0, then for each line it reads times the NumPy
+   * expression once and prints the time and the (float32, pairwise) answer.
+   */
+  static final String SCRIPT = String.join("\n",
+      "import json, sys, time",
+      "import numpy as np",
+      "path = sys.argv[1]",
+      "exact = float(np.load(path, mmap_mode='r')[:, 0].sum(dtype=np.float64))",
+      "print(json.dumps({'numpy': np.__version__, 'exact': exact}), flush=True)",
+      "for _ in sys.stdin:",
+      "    start = time.perf_counter()",
+      "    answer = np.load(path, mmap_mode='r')[:, 0].sum()",
+      "    millis = (time.perf_counter() - start) * 1000",
+      "    print(json.dumps({'millis': millis, 'answer': float(answer)}), flush=True)",
+      "");
+
+  @Override
+  public Report run(BenchmarkConfig config) throws Exception {
+    BenchmarkData.Array data = BenchmarkData.writeNpy(config.dataDir().resolve("numpy.npy"), config.rows());
+    double exact = data.columnSums()[0];
+    // NumPy adds float32 pairwise: off from the exact sum by at most log2(n) roundings of the sum of magnitudes
+    double tolerance = Math.max(1, Math.log(data.rows()) / Math.log(2)) * 0x1p-24 * data.rows() * 128;
+    SparkSession spark = BenchmarkSession.start("local[1]");
+    try (NumpyProcess numpy = new NumpyProcess(data.file())) {
+      if (numpy.exact != exact) {
+        throw new IllegalStateException("NumPy's exact sum of c0 is " + numpy.exact + ", the data's " + exact);
+      }
+      DataFrameReader reader = spark.read().format("npy").option("layout", "columns")
+          .option("maxPartitionBytes", Long.toString(Long.MAX_VALUE));
+      Dataset<Row> query = reader.load(data.file().toString()).agg(sum("c0"));
+      String scan = Plans.requireScan(query, "NpyAggregateScan", "(partial, per partition)");
+      int partitions = reader.load(data.file().toString()).rdd().getNumPartitions();
+      if (partitions != 1) {
+        throw new IllegalStateException("expected one partition, planned " + partitions);
+      }
+      Benchmark benchmark = new Benchmark("sum of one column, single-threaded, " + data.rows() + " rows")
+          .addCase(NUMPY, null, numpy::time)
+          .addCase(NPY, Benchmark.Target.atMost("<= 1.5x NumPy's time", 1.5),
+              () -> reader.load(data.file().toString()).agg(sum("c0")).first().getDouble(0))
+          .sameAnswerWhen((a, b) -> Math.abs((Double) a - exact) <= tolerance && (Double) b == exact)
+          .note("npy plan: " + scan)
+          .note("answers: NumPy's float32 pairwise sum, within " + String.format(Locale.ROOT, "%.0f", tolerance)
+              + " of the exact sum " + exact + ", which NumPy in float64 and Spark both give exactly");
+      return new Report(name())
+          .context("Data: " + config.describeData() + " in one .npy, written by the benchmark, page cache hot")
+          .context("Spark master: local[1]; NumPy " + numpy.version + " (" + python() + ") in a process of its "
+              + "own, OMP_NUM_THREADS=1")
+          .add(benchmark.run(config.warmups(), config.iterations()));
+    } finally {
+      spark.stop();
+    }
+  }
+
+  /** The Python process that times the NumPy expression on request. */
+  static final class NumpyProcess implements AutoCloseable {
+    private final Process process;
+    private final BufferedReader out;
+    private final Writer in;
+    private final ObjectMapper json = new ObjectMapper();
+    final String version;
+    final double exact;
+
+    NumpyProcess(Path file) throws IOException {
+      ProcessBuilder builder = new ProcessBuilder("python3", "-c", SCRIPT, file.toString())
+          .redirectError(ProcessBuilder.Redirect.INHERIT);
+      builder.environment().put("OMP_NUM_THREADS", "1");
+      builder.environment().put("OPENBLAS_NUM_THREADS", "1");
+      process = builder.start();
+      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+      JsonNode first = readLine();
+      version = first.get("numpy").asText();
+      exact = first.get("exact").asDouble();
+    }
+
+    /** Times the expression once, in the Python process. */
+    Benchmark.Timed time() throws IOException {
+      in.write("\n");
+      in.flush();
+      JsonNode result = readLine();
+      return new Benchmark.Timed(result.get("millis").asDouble(), result.get("answer").asDouble());
+    }
+
+    private JsonNode readLine() throws IOException {
+      String line = out.readLine();
+      if (line == null) {
+        throw new IOException("the NumPy process ended (exit code " + exitCode() + "); its errors are above");
+      }
+      return json.readTree(line);
+    }
+
+    private String exitCode() {
+      try {
+        return process.waitFor(10, TimeUnit.SECONDS) ? Integer.toString(process.exitValue()) : "none yet";
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return "unknown";
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close(); // ends the Python loop
+      try {
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        process.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static String python() {
+    try {
+      Process process = new ProcessBuilder("python3", "--version").redirectErrorStream(true).start();
+      String version = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      process.waitFor();
+      return version;
+    } catch (IOException e) {
+      return "python3";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "python3";
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.sparkmemmap.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every benchmark at a tiny size, one iteration, so that the benchmark code keeps working: no timing is asserted,
+ * but the answers are. Each benchmark also checks its answers itself (the baselines against the sums computed
+ * while writing the data, the cases against the baselines, the written outputs read back) and fails if they
+ * disagree.
+ */
+class BenchmarksTest {
+  private static final long ROWS = 4096;
+  private static final Path TARGET = Paths.get(System.getProperty("java.io.tmpdir"));
+  private static final BenchmarkConfig CONFIG = new BenchmarkConfig(ROWS, 0, 1, new int[] {1, 2},
+      TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"));
+
+  @Test
+  void readBenchmarkAnswersAgreeWithParquet() throws Exception {
+    Report report = run(new ReadBenchmark());
+    double[] sums = columnSums();
+    Benchmark.Result columns = report.tables().get(0);
+    List<Row> expected = List.of(RowFactory.create((Object[]) java.util.Arrays.stream(sums).boxed()
+        .toArray(Double[]::new)));
+    assertEquals(expected, columns.get(ReadBenchmark.PARQUET_SUMS).answer());
+    assertEquals(expected, columns.get(ReadBenchmark.NPY_SUMS).answer());
+    assertEquals(expected, columns.get(ReadBenchmark.NPY_SUMS_IN_SPARK).answer());
+
+    Benchmark.Result elements = report.tables().get(1);
+    List<Row> total = List.of(RowFactory.create(java.util.Arrays.stream(sums).sum()));
+    assertEquals(total, elements.get(ReadBenchmark.PARQUET_ELEMENTS).answer());
+    assertEquals(total, elements.get(ReadBenchmark.NPY_ELEMENTS).answer());
+
+    Benchmark.Result counts = report.tables().get(2);
+    assertEquals(List.of(RowFactory.create(ROWS)), counts.get(ReadBenchmark.COUNT).answer());
+    assertTrue(report.text().contains("rows=[2048, 2052)"), report.text());
+  }
+
+  @Test
+  void numpyComparisonGivesTheExactSum() throws Exception {
+    Report report = run(new NumpyComparisonBenchmark());
+    Benchmark.Result table = report.tables().get(0);
+    assertEquals(columnSums()[0], (Double) table.get(NumpyComparisonBenchmark.NPY).answer());
+    double numpy = (Double) table.get(NumpyComparisonBenchmark.NUMPY).answer();
+    assertEquals(columnSums()[0], numpy, 1.0, "NumPy's float32 sum");
+    assertTrue(report.text().contains("NumPy 2."), report.text());
+  }
+
+  @Test
+  void writeBenchmarkOutputsHoldTheData() throws Exception {
+    Report report = run(new WriteBenchmark());
+    Benchmark.Result table = report.tables().get(0);
+    assertEquals(3, table.cases().size());
+    assertTrue(report.text().contains(WriteBenchmark.NPY_SINGLE_FILE + " ok"), report.text());
+    assertTrue(Files.notExists(CONFIG.dataDir().resolve("write-out")), "outputs removed after the run");
+  }
+
+  @Test
+  void largeFileScanReportsMemoryPerSize() throws Exception {
+    Report report = run(new LargeFileMemoryBenchmark());
+    assertEquals(1, report.otherTargets().size());
+    String text = report.text();
+    assertTrue(text.contains(" " + ROWS + " ") && text.contains(" " + 2 * ROWS + " "), text);
+    assertTrue(text.contains("VmHWM"), text);
+  }
+
+  /** Runs a benchmark and checks its results file: the machine header and a table. */
+  private static Report run(BenchmarkSuite suite) throws Exception {
+    Report report = suite.run(CONFIG);
+    Path file = report.write(CONFIG.resultsDir());
+    String text = Files.readString(file);
+    assertEquals(suite.name() + "-results.txt", file.getFileName().toString());
+    for (String header : List.of("Date: ", "CPU: ", "Memory: ", "OS: ", "JVM: ", "Spark: ", "Command: ")) {
+      assertTrue(text.contains("\n" + header), "header line " + header + " in\n" + text);
+    }
+    return report;
+  }
+
+  /** The exact column sums of the benchmark array, added up here apart from the generator's own bookkeeping. */
+  private static double[] columnSums() {
+    double[] sums = new double[BenchmarkData.COLUMNS];
+    for (long i = 0; i < ROWS; i++) {
+      for (int j = 0; j < sums.length; j++) {
+        sums[j] += BenchmarkData.value(i, j);
+      }
+    }
+    return sums;
+  }
+}
