@@ -13,22 +13,27 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A scan that returns pushed aggregates instead of rows: each partition of the selected rows computes its partial
- * aggregates, which Spark combines. (Aggregates that the row counts of the headers answer are a
- * {@link NpyRowCountScan}.)
+ * aggregates, which Spark combines, or, when one partition reads them all, the answer itself. (Aggregates that the
+ * row counts of the headers answer are a {@link NpyRowCountScan}.)
  */
 final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   private final NpyDataset dataset;
   private final AggregatePlan plan;
+  private final boolean complete;
   private final SelectedRows selection;
   private final String pushed;
   private final ReadOptions scanOptions;
   private List<InputPartition> partitions;
 
-  /** @param pushed what else was pushed, for {@link #description()} */
-  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, SelectedRows selection, String pushed,
+  /**
+   * @param complete whether the one partition's aggregates are the answer, rather than partial results
+   * @param pushed what else was pushed, for {@link #description()}
+   */
+  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
     this.dataset = dataset;
     this.plan = plan;
+    this.complete = complete;
     this.selection = selection;
     this.pushed = pushed;
     this.scanOptions = scanOptions;
@@ -41,7 +46,8 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
 
   @Override
   public String description() {
-    return "NpyAggregateScan " + dataset.describe() + " aggregates=" + plan + " (partial, per partition)" + pushed;
+    return "NpyAggregateScan " + dataset.describe() + " aggregates=" + plan
+        + (complete ? " (complete, one partition)" : " (partial, per partition)") + pushed;
   }
 
   @Override
