@@ -74,12 +74,16 @@ final class FloatSums {
   void add(ByteBuffer[] buffers, int[] positions, int skip, int stride, int n, ColumnStats[] stats) {
     ByteBuffer buf = buffers[segment];
     int row = positions[segment] + skip;
+    if (columns.length == 1) {
+      addOne(buf, row + offsets[0], stride, n, stats[columns[0]]); // no chains to overlap: no padding either
+      return;
+    }
     int p0 = row + offsets[0];
     int p1 = row + offsets[1];
     int p2 = row + offsets[2];
     int p3 = row + offsets[3];
     double s0 = stats[columns[0]].doubleSum();
-    double s1 = columns.length > 1 ? stats[columns[1]].doubleSum() : 0;
+    double s1 = stats[columns[1]].doubleSum();
     double s2 = columns.length > 2 ? stats[columns[2]].doubleSum() : 0;
     double s3 = columns.length > 3 ? stats[columns[3]].doubleSum() : 0;
     if (doubles) {
@@ -101,5 +105,19 @@ final class FloatSums {
     for (int i = 0; i < columns.length; i++) {
       stats[columns[i]].addSum(sums[i], n);
     }
+  }
+
+  private void addOne(ByteBuffer buf, int p, int stride, int n, ColumnStats stats) {
+    double s = stats.doubleSum();
+    if (doubles) {
+      for (int k = 0, at = 0; k < n; k++, at += stride) {
+        s += buf.getDouble(p + at);
+      }
+    } else {
+      for (int k = 0, at = 0; k < n; k++, at += stride) {
+        s += buf.getFloat(p + at);
+      }
+    }
+    stats.addSum(s, n);
   }
 }

@@ -10,16 +10,19 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * A scan that returns pushed aggregates instead of rows: each partition of the selected rows computes its partial
- * aggregates, which Spark combines. (Aggregates that the row counts of the headers answer are a
- * {@link NpyRowCountScan}.)
+ * aggregates, which Spark combines, or, when one partition reads them all, the answer itself. (Aggregates that the
+ * row counts of the headers answer are a {@link NpyRowCountScan}.)
  */
 final class NpyAggregateScan extends ArrayScan {
   private final AggregatePlan plan;
+  private final boolean complete;
 
-  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, SelectedRows selection, String pushed,
+  /** @param complete whether the one partition's aggregates are the answer, rather than partial results */
+  NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
     super(dataset, selection, scanOptions, pushed);
     this.plan = plan;
+    this.complete = complete;
   }
 
   @Override
@@ -29,7 +32,7 @@ final class NpyAggregateScan extends ArrayScan {
 
   @Override
   String describeOutput() {
-    return "aggregates=" + plan + " (partial, per partition)";
+    return "aggregates=" + plan + (complete ? " (complete, one partition)" : " (partial, per partition)");
   }
 
   /**

@@ -11,8 +11,8 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
 /**
  * The answer of aggregates that the rows selected in each file give ({@code count(*)}, {@code min}/{@code max} of
  * {@code _row_index}, grouped by {@code _file} or not), computed at planning from the headers and handed to Spark
- * as local rows: Spark plans them as a {@code LocalTableScan}, so the query opens no file and runs no job. (A job
- * of one task that returned the same row cost more than the rest of the query.)
+ * as local rows: Spark plans them as a {@code LocalTableScan}, so no file is opened, no task reads anything and no
+ * configuration is broadcast for one.
  */
 final class NpyRowCountScan implements LocalScan {
   private final NpyDataset dataset;

@@ -31,8 +31,8 @@ import org.apache.spark.sql.types.StructType;
  *   <li>LIMIT and OFFSET, once every predicate was pushed, select the first rows of the files in order;
  *   <li>aggregates (Spark offers them once every predicate was pushed): COUNT(*) and what else the row counts of
  *       the headers answer completely, without reading data; MIN, MAX, SUM and COUNT over numeric, boolean and
- *       temporal columns per partition, over the mapped bytes ({@link AggregatePlan}), unless the read option
- *       {@code pushDownAggregates} is false.
+ *       temporal columns per partition, over the mapped bytes ({@link AggregatePlan}), completely when one
+ *       partition reads all selected rows, unless the read option {@code pushDownAggregates} is false.
  * </ul>
  */
 public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns, SupportsPushDownV2Filters,
@@ -46,6 +46,8 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   private long offset;
   private long limit = -1;
   private AggregatePlan aggregate;
+  /** Whether the aggregation pushed is answered in full by the scan, Spark keeping no aggregate of its own. */
+  private boolean completeAggregation;
   /**
    * Columns that the query averages and whose sum Spark's AVG (adding up doubles) could round: Spark turns such an
    * AVG into SUM / COUNT to push it, and a SUM in longs would then answer differently, so it is not pushed.
@@ -116,7 +118,16 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
       }
     }
     AggregatePlan plan = AggregatePlan.of(aggregation, dataset);
-    return plan != null && plan.fromRowCounts();
+    completeAggregation = plan != null && (plan.fromRowCounts() || onePartition());
+    return completeAggregation;
+  }
+
+  /**
+   * Whether the selected rows are read by one partition, whose partial aggregates are then the answer: Spark plans
+   * no aggregate of its own, no exchange and no second stage (which cost more than summing a GiB-column here).
+   */
+  private boolean onePartition() {
+    return PartitionPlanner.plan(selection(), dataset.layout(), scanOptions).size() <= 1;
   }
 
   @Override
@@ -167,7 +178,8 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     if (aggregate != null) {
       return aggregate.fromRowCounts()
           ? new NpyRowCountScan(dataset, aggregate, selection(), describePushed())
-          : new NpyAggregateScan(dataset, aggregate, selection(), describePushed(), scanOptions);
+          : new NpyAggregateScan(dataset, aggregate, completeAggregation, selection(), describePushed(),
+              scanOptions);
     }
     List<OutputColumn> outputs = new ArrayList<>();
     for (StructField field : required.fields()) {

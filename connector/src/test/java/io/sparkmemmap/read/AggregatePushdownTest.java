@@ -207,6 +207,23 @@ class AggregatePushdownTest {
   }
 
   @Test
+  void aggregatesOverOnePartitionAreTheAnswerWithNoAggregateLeftToSpark() {
+    String[] onePartition = {"maxPartitionBytes", "1g"};
+    Dataset<Row> df = compare("all.npy", true, onePartition, "min(f4)", "max(i8)", "sum(f8)", "sum(i4)",
+        "count(ts)", "max(day)", "count(*)");
+    assertTrue(description(df).contains("(complete, one partition)"), description(df));
+    assertFalse(hasAggregate(df), "the one partition's aggregates are the answer: " + description(df));
+    Dataset<Row> byFile = compare("all.npy", true, onePartition, "_file", "min(f2)", "sum(u4)", "count(*)");
+    assertFalse(hasAggregate(byFile), description(byFile));
+    Dataset<Row> averaged = compare("all.npy", true, onePartition, "avg(f4)", "avg(i2)", "sum(f4)");
+    assertFalse(hasAggregate(averaged), "AVG arrives as SUM and COUNT, which Spark divides: " + description(averaged));
+
+    Dataset<Row> partial = compare("all.npy", true, "sum(f8)", "min(i2)");
+    assertTrue(description(partial).contains("(partial, per partition)") && hasAggregate(partial),
+        description(partial));
+  }
+
+  @Test
   void fortranOrderColumnsMapOnlyTheirOwnSegments() {
     Dataset<Row> df = compare("fortran.npy", true, new String[] {"layout", "columns"}, "min(c2)", "max(c2)",
         "sum(c2)", "avg(c5)", "count(*)");
