@@ -59,7 +59,7 @@ final class NumpyComparisonBenchmark implements BenchmarkSuite {
       DataFrameReader reader = spark.read().format("npy").option("layout", "columns")
           .option("maxPartitionBytes", Long.toString(Long.MAX_VALUE));
       Dataset<Row> query = reader.load(data.file().toString()).agg(sum("c0"));
-      String scan = Plans.requireScan(query, "NpyAggregateScan", "(partial, per partition)");
+      String scan = Plans.requireScan(query, "NpyAggregateScan", "aggregates=");
       int partitions = reader.load(data.file().toString()).rdd().getNumPartitions();
       if (partitions != 1) {
         throw new IllegalStateException("expected one partition, planned " + partitions);
