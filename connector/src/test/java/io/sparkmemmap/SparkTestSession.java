@@ -1,5 +1,7 @@
 package io.sparkmemmap;
 
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -30,5 +32,10 @@ public final class SparkTestSession {
       Runtime.getRuntime().addShutdownHook(new Thread(created::stop, "stop-test-spark-session"));
     }
     return session;
+  }
+
+  /** The longs {@code [from, to)} as one column {@code value}, in two partitions: what most write tests write. */
+  public static Dataset<Row> longs(long from, long to) {
+    return get().range(from, to, 1, 2).toDF("value");
   }
 }

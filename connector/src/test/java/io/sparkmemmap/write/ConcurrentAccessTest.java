@@ -1,5 +1,6 @@
 package io.sparkmemmap.write;
 
+import static io.sparkmemmap.SparkTestSession.longs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -51,10 +52,6 @@ class ConcurrentAccessTest {
   @BeforeAll
   static void session() {
     spark = SparkTestSession.get();
-  }
-
-  private static Dataset<Row> longs(long from, long to) {
-    return spark.range(from, to, 1, 2).toDF("value");
   }
 
   @Nested

@@ -1,5 +1,6 @@
 package io.sparkmemmap.write;
 
+import static io.sparkmemmap.SparkTestSession.longs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.apache.spark.sql.DataFrameWriter;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -79,35 +79,31 @@ class DiskFullTest {
     }
   }
 
-  private static Dataset<Row> longs(long count) {
-    return spark.range(0, count, 1, 2).toDF("value");
-  }
-
   @Test
   void aDirectoryOutputLargerThanTheDisk() throws IOException {
     Path target = disk.resolve("parts");
-    assertRefusedForSpace(longs(TOO_MANY_ROWS).write().format("npy"), target, Map.of());
+    assertRefusedForSpace(longs(0, TOO_MANY_ROWS).write().format("npy"), target, Map.of());
   }
 
   @Test
   void aSingleFileLargerThanTheDisk() throws IOException {
     Path target = disk.resolve("single.npy");
-    assertRefusedForSpace(longs(TOO_MANY_ROWS).write().format("npy").option("singleFile", "true"), target, Map.of());
+    assertRefusedForSpace(longs(0, TOO_MANY_ROWS).write().format("npy").option("singleFile", "true"), target, Map.of());
   }
 
   @Test
   void aSingleFileWhosePartsFitButNotTheAssembledFile() throws IOException {
     // 5 MiB of parts are staged, then the 5 MiB file they are assembled into runs out of space at commit
     Path target = disk.resolve("assembled.npy");
-    assertRefusedForSpace(longs(5L << 17).write().format("npy").option("singleFile", "true"), target, Map.of());
+    assertRefusedForSpace(longs(0, 5L << 17).write().format("npy").option("singleFile", "true"), target, Map.of());
   }
 
   @Test
   void anOverwriteLeavesTheOldOutputIntact() throws IOException {
     Path target = disk.resolve("replaced");
-    longs(1000).write().format("npy").save(target.toString());
+    longs(0, 1000).write().format("npy").save(target.toString());
     Map<String, byte[]> before = NumpyChecks.snapshot(target);
-    assertRefusedForSpace(longs(TOO_MANY_ROWS).write().format("npy").mode("overwrite"), target, before);
+    assertRefusedForSpace(longs(0, TOO_MANY_ROWS).write().format("npy").mode("overwrite"), target, before);
     assertEquals(SparkValues.canonical((Object) LongStream.range(0, 1000).boxed().toList()),
         NumpyChecks.directory(target).get("values"));
   }
@@ -115,9 +111,9 @@ class DiskFullTest {
   @Test
   void anAppendToADirectoryAddsNoPart() throws IOException {
     Path target = disk.resolve("grown");
-    longs(1000).write().format("npy").save(target.toString());
+    longs(0, 1000).write().format("npy").save(target.toString());
     Map<String, byte[]> before = NumpyChecks.snapshot(target);
-    assertRefusedForSpace(longs(TOO_MANY_ROWS).write().format("npy").mode("append"), target, before);
+    assertRefusedForSpace(longs(0, TOO_MANY_ROWS).write().format("npy").mode("append"), target, before);
   }
 
   @Test
@@ -126,7 +122,7 @@ class DiskFullTest {
     Path target = disk.resolve("grown.npy");
     Python.run("np.save(" + Python.literal(target) + ", np.arange(" + (7L << 16) + ", dtype='<i8'))");
     Map<String, byte[]> before = NumpyChecks.snapshot(target);
-    assertRefusedForSpace(longs(5L << 16).write().format("npy").mode("append").option("singleFile", "true"), target,
+    assertRefusedForSpace(longs(0, 5L << 16).write().format("npy").mode("append").option("singleFile", "true"), target,
         before);
     assertEquals(SparkValues.parseJson("[" + (7L << 16) + "]"), NumpyChecks.singleFile(target).get("shape"));
   }

@@ -1,5 +1,6 @@
 package io.sparkmemmap.write;
 
+import static io.sparkmemmap.SparkTestSession.longs;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -37,10 +38,6 @@ class SaveModesTest {
   @BeforeAll
   static void session() {
     spark = SparkTestSession.get();
-  }
-
-  private static Dataset<Row> longs(long from, long to) {
-    return spark.range(from, to, 1, 2).toDF("value");
   }
 
   private static Object canonicalRange(long from, long to) {
