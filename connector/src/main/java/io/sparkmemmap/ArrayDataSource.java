@@ -17,9 +17,10 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  *
  * <p>{@code spark.read.load(path)} and {@code df.write.save(path)} go through {@link NpyCatalog}
  * ({@link SupportsCatalogOptions}): that is what gives writes every save mode, {@code errorifexists} and
- * {@code ignore} included, which Spark offers a plain {@code TableProvider} only for append and overwrite. Spark
- * refuses a user-specified schema on such sources ({@code spark.read.schema(...)}); a table created with columns
- * ({@code CREATE TABLE t (...) USING npy LOCATION ...}) still gets one through {@link #getTable}.
+ * {@code ignore} included, which Spark offers a plain {@code TableProvider} only for append and overwrite. Such
+ * sources take no user-specified schema ({@code spark.read.schema(...)}, refused with what to do instead by
+ * {@code UserSchemaRefusal}); a table created with columns ({@code CREATE TABLE t (...) USING npy LOCATION ...})
+ * still gets one through {@link #getTable}.
  */
 abstract class ArrayDataSource implements SupportsCatalogOptions, DataSourceRegister {
   private final ArrayFormat format;

@@ -62,12 +62,24 @@ public final class Python {
 
   /** Runs {@code script} (after the prelude) and returns what it printed; a failure fails the test. */
   public static String run(String script) {
+    return run(null, script);
+  }
+
+  /**
+   * Runs {@code script} (after the prelude) in {@code workDir}, where it finds files by relative names, and returns
+   * what it printed; a failure fails the test.
+   */
+  public static String run(Path workDir, String script) {
     try {
       Path file = java.nio.file.Files.createTempFile("spark-memmap-test", ".py");
       try {
         java.nio.file.Files.writeString(file, PRELUDE + script);
         List<String> command = new ArrayList<>(List.of("python3", file.toString()));
-        Process process = new ProcessBuilder(command).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        if (workDir != null) {
+          builder.directory(workDir.toFile());
+        }
+        Process process = builder.start();
         CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
         String stdout = readAll(process.getInputStream());
         if (!process.waitFor(5, TimeUnit.MINUTES)) {
@@ -92,6 +104,15 @@ public final class Python {
   /** Python's string literal of a path, for scripts. */
   public static String literal(Path path) {
     return literal(path.toAbsolutePath().toString());
+  }
+
+  /** Python's list literal of strings, for scripts. */
+  public static String literal(List<String> items) {
+    StringBuilder sb = new StringBuilder("[");
+    for (String item : items) {
+      sb.append(literal(item)).append(", ");
+    }
+    return sb.append(']').toString();
   }
 
   /** Python's string literal of a string, for scripts. */

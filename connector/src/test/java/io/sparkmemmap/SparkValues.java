@@ -102,6 +102,15 @@ public final class SparkValues {
     }
   }
 
+  /** Parses a JSON object that Python's {@code emit} printed (NumPy's values by name), into the canonical form. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> parseJsonObject(String json) {
+    if (parseJson(json) instanceof Map<?, ?> object) {
+      return (Map<String, Object>) object;
+    }
+    throw new IllegalArgumentException("not a JSON object: " + json);
+  }
+
   private static Object normalize(Object value) {
     if (value instanceof Integer || value instanceof Long) {
       return BigInteger.valueOf(((Number) value).longValue());

@@ -48,12 +48,8 @@ public class NpyCatalog implements StagingTableCatalog {
   static final String FORMAT_OPTION = "format";
   private static final String PROVIDER_PROPERTY = "provider";
 
-  private static final Set<String> DATAFRAME_WRITERS = Set.of("org.apache.spark.sql.classic.DataFrameWriter",
-      "org.apache.spark.sql.classic.DataFrameWriterV2");
-
   private String name;
   private ArrayFormat format;
-  private Map<String, String> defaults;
 
   /**
    * The name of the catalog serving {@code format}, registered in the active session if it is not yet: the
@@ -86,8 +82,6 @@ public class NpyCatalog implements StagingTableCatalog {
     this.name = name;
     String formatName = options.getOrDefault(FORMAT_OPTION, name).toLowerCase(Locale.ROOT);
     this.format = formatName.equals(ArrayFormat.MEMMAP.shortName()) ? ArrayFormat.MEMMAP : ArrayFormat.NPY;
-    this.defaults = new HashMap<>(options.asCaseSensitiveMap());
-    this.defaults.remove(FORMAT_OPTION);
   }
 
   @Override
@@ -101,40 +95,33 @@ public class NpyCatalog implements StagingTableCatalog {
   }
 
   /**
-   * The table at a path. A read gets its headers read now, so that a bad path fails at {@code load()} as with other
-   * sources. A write never reads its target's schema: appending or overwriting works on a path that holds nothing
-   * yet, a foreign directory, or a memmap file whose read options the write does not have.
+   * The table at a path: its arrays, with their headers read now so that a read of a bad path fails at
+   * {@code load()} as with other sources. A path that does not read as arrays (nothing there yet, a foreign
+   * directory, a memmap file without its read options) is still a table to write to: {@code DataFrameWriter.save}
+   * loads its target here in modes append and overwrite, exactly as a read loads its input, and a write never needs
+   * its target's schema. A read of such a path fails with the reason it could not be read
+   * ({@link UnreadablePathReads}).
    */
   @Override
   public Table loadTable(Identifier ident) throws NoSuchTableException {
-    return isDataFrameWrite() ? writeTarget(ident) : readTable(ident);
+    String path = pathOf(ident);
+    Map<String, String> options = tableOptions(ident);
+    NpyTable arrays = new NpyTable(format, null, options);
+    try {
+      arrays.schema();
+      return arrays;
+    } catch (RuntimeException unreadable) {
+      return PathTargetTable.unreadable(format, path, options, unreadable);
+    }
   }
 
   /** SQL writes ({@code INSERT INTO npy.`/path`}) load their target with the privileges they need. */
   @Override
   public Table loadTable(Identifier ident, Set<TableWritePrivilege> writePrivileges) throws NoSuchTableException {
-    return writePrivileges.isEmpty() ? readTable(ident) : writeTarget(ident);
-  }
-
-  private Table readTable(Identifier ident) throws NoSuchTableException {
-    pathOf(ident);
-    NpyTable table = new NpyTable(format, null, tableOptions(ident));
-    table.schema();
-    return table;
-  }
-
-  private Table writeTarget(Identifier ident) throws NoSuchTableException {
+    if (writePrivileges.isEmpty()) {
+      return loadTable(ident);
+    }
     return new PathTargetTable(format, pathOf(ident), tableOptions(ident), new StructType(), WriteMode.APPEND);
-  }
-
-  /**
-   * Whether {@code DataFrameWriter.save} (in modes append and overwrite) is loading the table: Spark 4.2 calls the
-   * plain {@link #loadTable(Identifier)} from there as from a read, and only the caller tells a write, which must
-   * not depend on what its target holds, from a read, which must fail early on a bad path.
-   */
-  private static boolean isDataFrameWrite() {
-    return StackWalker.getInstance().walk(frames -> frames.limit(64)
-        .anyMatch(frame -> DATAFRAME_WRITERS.contains(frame.getClassName())));
   }
 
   @Override
@@ -268,11 +255,13 @@ public class NpyCatalog implements StagingTableCatalog {
   }
 
   /**
-   * The options a table at {@code ident} is read and written with: the catalog's (from its configuration, read
-   * live so that {@code SET spark.sql.catalog.memmap.dtype=...} applies), then those of the call that named it.
+   * The options a table at {@code ident} is read and written with: the catalog's, then those of the call that
+   * named it. The catalog's are read from the session's configuration at each call, not kept from
+   * {@link #initialize}, so that {@code SET spark.sql.catalog.memmap.dtype=...} and {@code RESET} apply to the
+   * next query.
    */
   private Map<String, String> tableOptions(Identifier ident) {
-    Map<String, String> options = new HashMap<>(defaults);
+    Map<String, String> options = new HashMap<>();
     String prefix = CATALOG_PREFIX + name + ".";
     scala.collection.Iterator<scala.Tuple2<String, String>> all = SparkSession.active().conf().getAll().iterator();
     while (all.hasNext()) {

@@ -6,20 +6,26 @@ import org.apache.spark.sql.SparkSessionExtensionsProvider;
 import scala.runtime.BoxedUnit;
 
 /**
- * Registers the path catalogs ({@link NpyCatalog}) in every session, so that {@code SELECT * FROM npy.`/path`} and
- * {@code INSERT INTO npy.`/path`} work in a fresh session with nothing configured: Spark's own direct file queries
- * are for its built-in file formats only. Spark loads this class through {@code ServiceLoader} when it creates a
- * session; the registration happens when the session builds its analyzer, before the first query is resolved.
+ * What every session gets from the connector, which Spark loads through {@code ServiceLoader} when it creates a
+ * session:
+ * <ul>
+ *   <li>the path catalogs ({@link NpyCatalog}), registered when the session builds its analyzer, before the first
+ *       query is resolved, so that {@code SELECT * FROM npy.`/path`} and {@code INSERT INTO npy.`/path`} work with
+ *       nothing configured (Spark's own direct file queries are for its built-in file formats only);
+ *   <li>the clear error of a read of a path that does not read as arrays ({@link UnreadablePathReads});
+ *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal}).
+ * </ul>
  */
 public final class NpySessionExtensions implements SparkSessionExtensionsProvider {
   @Override
   public BoxedUnit apply(SparkSessionExtensions extensions) {
-    extensions.injectCheckRule(session -> {
+    extensions.injectResolutionRule(session -> {
       for (ArrayFormat format : ArrayFormat.values()) {
         NpyCatalog.catalogName(session, format);
       }
-      return plan -> BoxedUnit.UNIT; // nothing to check: the rule exists for its registration
+      return new UnreadablePathReads();
     });
+    extensions.injectHintResolutionRule(session -> new UserSchemaRefusal());
     return BoxedUnit.UNIT;
   }
 }

@@ -35,6 +35,9 @@ public final class NpzDirectory {
   /** The largest central directory read into memory: about four million entries. */
   static final int MAX_CENTRAL_DIRECTORY_BYTES = 256 << 20;
 
+  /** Deflate codes a run of 258 bytes in 2 bits at best: no stream inflates to more than 1032 times its size. */
+  private static final long MAX_DEFLATE_RATIO = 1032;
+
   private static final int EOCD_SIGNATURE = 0x06054b50;
   private static final int EOCD_SIZE = 22;
   private static final int MAX_COMMENT = 0xFFFF;
@@ -181,8 +184,20 @@ public final class NpzDirectory {
       throw new NpyFormatException(where, "compression method " + entry.method()
           + " is not supported; numpy writes stored (0) or deflated (8) entries");
     }
+    if (!entry.isStored() && entry.uncompressedSize() > maxInflatedSize(entry.compressedSize())) {
+      // checked before the claim decides anything: a reader sizes buffers from the header inside
+      throw new NpyFormatException(where, "the directory claims " + entry.uncompressedSize() + " bytes from "
+          + entry.compressedSize() + " compressed bytes, more than deflate can produce (at most " + MAX_DEFLATE_RATIO
+          + " to 1): the archive is corrupt");
+    }
     InputStream raw = archive.openStream(dataOffset(entry), entry.compressedSize());
     return new EntryInputStream(entry.isStored() ? raw : new RawInflaterInputStream(raw), entry, where);
+  }
+
+  /** The most bytes {@code compressedSize} bytes of deflate data can inflate to, with room for block overhead. */
+  private static long maxInflatedSize(long compressedSize) {
+    return compressedSize > (Long.MAX_VALUE - 1024) / MAX_DEFLATE_RATIO ? Long.MAX_VALUE
+        : compressedSize * MAX_DEFLATE_RATIO + 1024;
   }
 
   /** Counts and checksums what it reads, and turns the inflater's bare errors into errors naming the entry. */

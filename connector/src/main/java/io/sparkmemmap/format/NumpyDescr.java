@@ -6,6 +6,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * NumPy dtypes as text: the strings {@code np.dtype()} understands and the {@code descr} a {@code .npy} header
@@ -69,6 +71,10 @@ public final class NumpyDescr {
       Map.entry('F', "c8"), Map.entry('D', "c16"), Map.entry('c', "S1"));
 
   private static final Set<String> DICT_FORM_KEYS = Set.of("names", "formats", "offsets", "titles", "itemsize");
+
+  /** numpy's {@code format_re}: byte order, repeats (a shape), byte order, type; every part optional. */
+  private static final Pattern COMMA_ITEM = Pattern.compile(
+      "([<>|=]?)( *[(]?[ ,0-9]*[)]? *)([<>|=]?)([A-Za-z0-9.?]*(?:\\[[a-zA-Z0-9,.]+\\])?)");
 
   private NumpyDescr() {}
 
@@ -357,73 +363,141 @@ public final class NumpyDescr {
     return Shape.of(dims);
   }
 
-  /** A dtype string: a comma string of several fields, or one type with an optional subarray shape in front. */
+  /**
+   * A dtype string as {@code np.dtype(str)} reads it: a comma string (numpy's {@code _commastring}) when
+   * {@link #isCommaString} says so, else exactly one type, with no subarray shape.
+   */
   private static Shaped parseString(String text) {
-    List<String> pieces = splitTopLevelCommas(text);
-    if (pieces.size() == 1) {
-      return parseShapedPiece(pieces.get(0), text);
+    if (text.isEmpty()) {
+      throw notUnderstood(text, null);
     }
-    // numpy's comma string: 'i4, (2,)f8' is [('f0', '<i4'), ('f1', '<f8', (2,))]; a trailing comma is allowed
-    if (pieces.get(pieces.size() - 1).isBlank()) {
-      pieces = pieces.subList(0, pieces.size() - 1);
+    if (!isCommaString(text)) {
+      return new Shaped(parseScalar(text, text), Shape.scalar());
     }
-    List<StructDType.Field> fields = new ArrayList<>(pieces.size());
+    // 'i4, (2,)f8' is [('f0', '<i4'), ('f1', '<f8', (2,))]; a trailing comma is allowed; '(2,)f8' alone is a subarray
+    List<Shaped> items = new ArrayList<>();
+    boolean isList = false;
+    Matcher item = COMMA_ITEM.matcher(text);
+    int pos = 0;
+    while (pos < text.length()) {
+      item.region(pos, text.length());
+      item.lookingAt(); // every part is optional: it always matches, maybe nothing
+      items.add(commaItem(item, text));
+      pos = item.end();
+      if (pos < text.length()) {
+        int next = skipPythonWhitespace(text, pos);
+        if (next < text.length()) {
+          if (text.charAt(next) != ',') {
+            throw notUnderstood(text, "format number " + items.size() + " is not recognized");
+          }
+          next = skipPythonWhitespace(text, next + 1);
+          isList = true;
+        }
+        pos = next;
+      }
+    }
+    if (!isList) {
+      return items.get(0);
+    }
+    List<StructDType.Field> fields = new ArrayList<>(items.size());
     long offset = 0;
-    for (int i = 0; i < pieces.size(); i++) {
-      Shaped type = parseShapedPiece(pieces.get(i), text);
+    for (int i = 0; i < items.size(); i++) {
+      Shaped type = items.get(i);
       fields.add(new StructDType.Field("f" + i, null, type.dtype(), type.shape(), checkedItemSize(offset)));
       offset = checkedEnd(offset, type.byteSize());
     }
     return new Shaped(new StructDType(fields, (int) offset), Shape.scalar());
   }
 
-  private static List<String> splitTopLevelCommas(String text) {
-    List<String> pieces = new ArrayList<>();
-    int depth = 0;
-    int start = 0;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '(' || c == '[') {
-        depth++;
-      } else if (c == ')' || c == ']') {
-        depth--;
-      } else if (c == ',' && depth == 0) {
-        pieces.add(text.substring(start, i));
-        start = i + 1;
-      }
+  /**
+   * numpy's test for a comma string ({@code _check_for_commastring}): a digit first (after an optional byte
+   * order), an empty tuple {@code ()} first, or a comma outside square brackets. Anything else is one type.
+   */
+  private static boolean isCommaString(String text) {
+    int n = text.length();
+    if (isAsciiDigit(text.charAt(0)) || (n > 1 && isByteOrder(text.charAt(0)) && isAsciiDigit(text.charAt(1)))) {
+      return true;
     }
-    pieces.add(text.substring(start));
-    return pieces;
+    if ((n > 1 && text.startsWith("()")) || (n > 3 && isByteOrder(text.charAt(0)) && text.startsWith("()", 1))) {
+      return true;
+    }
+    int squareBrackets = 0;
+    for (int i = 0; i < n; i++) {
+      char c = text.charAt(i);
+      if (c == ',' && squareBrackets == 0) {
+        return true;
+      }
+      squareBrackets += c == '[' ? 1 : c == ']' ? -1 : 0;
+    }
+    return false;
   }
 
-  /** {@code <f4}, {@code (2,3)f8} or {@code 3f4}: an optional subarray shape, then a single type. */
-  private static Shaped parseShapedPiece(String rawPiece, String wholeText) {
-    String piece = rawPiece.strip();
-    if (piece.isEmpty()) {
-      throw notUnderstood(wholeText, "an empty type between commas");
-    }
-    Shape shape = Shape.scalar();
-    int typeStart = 0;
-    boolean subarray = piece.charAt(0) == '(' || isAsciiDigit(piece.charAt(0));
-    if (piece.charAt(0) == '(') {
-      int close = piece.indexOf(')');
-      if (close < 0) {
-        throw notUnderstood(wholeText, "unclosed '(' of a subarray shape");
+  private static boolean isByteOrder(char c) {
+    return c == '<' || c == '>' || c == '|' || c == '=';
+  }
+
+  /**
+   * One item of a comma string, matched by numpy's {@code format_re}: byte order, repeats, byte order, type. The
+   * repeats are a Python literal to numpy ({@code ast.literal_eval}), so {@code 02} is an error there and here.
+   */
+  private static Shaped commaItem(Matcher item, String text) {
+    String order1 = item.group(1);
+    String repeats = item.group(2);
+    String order2 = item.group(3);
+    String type = item.group(4);
+    String nativeOrder = Endian.nativeOrder() == Endian.LITTLE ? "<" : ">";
+    String order = order2.isEmpty() ? order1 : order1.isEmpty() ? order2 : null;
+    if (order == null) {
+      String first = order1.equals("=") ? nativeOrder : order1;
+      String second = order2.equals("=") ? nativeOrder : order2;
+      if (!first.equals(second)) {
+        throw notUnderstood(text, "inconsistent byte orders " + first + " and " + second);
       }
-      shape = parseDims(piece.substring(1, close), wholeText);
-      typeStart = close + 1;
-    } else if (subarray) {
-      while (typeStart < piece.length() && isAsciiDigit(piece.charAt(typeStart))) {
-        typeStart++;
+      order = first;
+    }
+    if (order.equals("|") || order.equals("=") || order.equals(nativeOrder)) {
+      order = "";
+    }
+    if (type.isEmpty() || isAsciiDigit(type.charAt(0))) {
+      // numpy would read a type starting with a digit as a comma string of its own; one level is enough here
+      throw notUnderstood(text, type.isEmpty() ? "a field without a type" : "bad field type '" + type + "'");
+    }
+    Shaped scalar = new Shaped(parseScalar(order + type, text), Shape.scalar());
+    return repeats.isEmpty() ? scalar : subarray(scalar, repeatsShape(repeats, text), text);
+  }
+
+  private static Shape repeatsShape(String repeats, String text) {
+    Object literal;
+    try {
+      literal = PyLiteral.parse(repeats);
+    } catch (IllegalArgumentException e) {
+      throw notUnderstood(text, "bad subarray shape '" + repeats.strip() + "': " + e.getMessage());
+    }
+    if (literal instanceof Long n) {
+      return Shape.of(n);
+    }
+    if (literal instanceof Tuple tuple) {
+      long[] dims = new long[tuple.items().size()];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = (Long) tuple.items().get(i); // the pattern lets only digits, commas and spaces through
       }
-      shape = parseDims(piece.substring(0, typeStart), wholeText);
+      return Shape.of(dims);
     }
-    String type = piece.substring(typeStart).strip();
-    if (type.isEmpty()) {
-      throw notUnderstood(wholeText, "a subarray shape without a type");
+    throw notUnderstood(text, "bad subarray shape '" + repeats.strip() + "'");
+  }
+
+  /** The index after the whitespace from {@code pos}, as Python has it ({@code str.isspace}). */
+  private static int skipPythonWhitespace(String text, int pos) {
+    int i = pos;
+    while (i < text.length() && isPythonWhitespace(text.charAt(i))) {
+      i++;
     }
-    Shaped scalar = new Shaped(parseScalar(type, wholeText), Shape.scalar());
-    return subarray ? subarray(scalar, shape, wholeText) : scalar;
+    return i;
+  }
+
+  private static boolean isPythonWhitespace(char c) {
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680
+        || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
   }
 
   /**
@@ -446,25 +520,6 @@ public final class NumpyDescr {
 
   private static boolean isAsciiDigits(String text) {
     return text.chars().allMatch(c -> isAsciiDigit((char) c));
-  }
-
-  private static Shape parseDims(String dimsText, String wholeText) {
-    List<String> parts = new ArrayList<>(List.of(dimsText.split(",", -1)));
-    if (parts.size() > 1 && parts.get(parts.size() - 1).isBlank()) {
-      parts.remove(parts.size() - 1);
-    }
-    if (parts.size() == 1 && parts.get(0).isBlank()) {
-      return Shape.scalar();
-    }
-    long[] dims = new long[parts.size()];
-    for (int i = 0; i < dims.length; i++) {
-      String d = parts.get(i).strip();
-      if (d.isEmpty() || d.length() > 18 || !isAsciiDigits(d)) {
-        throw notUnderstood(wholeText, "bad subarray dimension '" + d + "'");
-      }
-      dims[i] = Long.parseLong(d);
-    }
-    return Shape.of(dims);
   }
 
   /** A single type: optional byte order, then a type name, a code with optional size, and datetime units. */
@@ -507,6 +562,10 @@ public final class NumpyDescr {
     char kindCode = code.charAt(0) == 'a' ? 'S' : code.charAt(0); // 'a' is numpy's old alias of 'S'
     String sizeText = code.substring(1);
     if (!isAsciiDigits(sizeText) || sizeText.length() > 10) {
+      throw notUnderstood(wholeText, null);
+    }
+    // numpy takes '?' only alone, and the old 'a' without a size only without a byte order
+    if ((kindCode == '?' && !sizeText.isEmpty()) || (code.charAt(0) == 'a' && orderGiven && sizeText.isEmpty())) {
       throw notUnderstood(wholeText, null);
     }
     long size = sizeText.isEmpty() ? -1 : Long.parseLong(sizeText);

@@ -82,6 +82,22 @@ final class MappedRows extends RowSource {
     windowTo = -1;
   }
 
+  /**
+   * Asks the file's length, a native call. A fault on a mapped page of a file truncated under the task is raised
+   * in compiled code as an asynchronous {@link InternalError}, at the latest when the thread next returns from
+   * native code; this call is such a return, so the error surfaces here, inside the reader, which turns it into an
+   * IOException, instead of later in Spark's code, where an InternalError is fatal and kills the executor.
+   */
+  @Override
+  void checkIntact() throws IOException {
+    long size = handle.channel().size();
+    if (size < requiredEnd()) {
+      throw new IOException(describe() + ": the file changed while it was read: it is now " + size + " bytes long, "
+          + "shorter than the " + requiredEnd() + " bytes the read was planned with (it was truncated or rewritten "
+          + "under the task)");
+    }
+  }
+
   @Override
   long bytesMapped() {
     return bytesMapped;

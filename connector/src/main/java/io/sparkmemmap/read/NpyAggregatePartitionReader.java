@@ -84,6 +84,7 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
       group.addRows(rows.firstRow(), rows.rows());
       try {
         fold(group.stats(), rows.rows(), longs, doubles);
+        rows.checkIntact();
       } catch (ArithmeticException e) {
         throw e; // an overflow under ANSI mode, reported as Spark reports it
       } catch (InternalError | RuntimeException e) {
@@ -145,10 +146,7 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
 
   @Override
   public CustomTaskMetric[] currentMetricsValues() {
-    return new CustomTaskMetric[] {
-        new TaskMetric(BytesMappedMetric.NAME, rows.bytesMapped()),
-        new TaskMetric(BytesReadMetric.NAME, rows.bytesRead()),
-        new TaskMetric(RowsReadMetric.NAME, rows.rowsRead())};
+    return TaskMetric.of(rows);
   }
 
   @Override

@@ -1,15 +1,13 @@
 package io.sparkmemmap.read;
 
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
-import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.SerializableConfiguration;
 
 /** Creates the readers that compute a scan's pushed aggregates on executors. */
-final class NpyAggregateReaderFactory implements PartitionReaderFactory {
+final class NpyAggregateReaderFactory implements ColumnarReaderFactory {
   private static final long serialVersionUID = 1L;
 
   private final RowLayout layout;
@@ -26,17 +24,7 @@ final class NpyAggregateReaderFactory implements PartitionReaderFactory {
   }
 
   @Override
-  public boolean supportColumnarReads(InputPartition partition) {
-    return true;
-  }
-
-  @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     return new NpyAggregatePartitionReader((NpyInputPartition) partition, layout, plan, ansi, conf.value().value());
-  }
-
-  @Override
-  public PartitionReader<InternalRow> createReader(InputPartition partition) {
-    throw new UnsupportedOperationException("the npy and memmap sources read columnar batches only");
   }
 }

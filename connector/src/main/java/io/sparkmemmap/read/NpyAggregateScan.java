@@ -2,12 +2,9 @@ package io.sparkmemmap.read;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.connector.metric.CustomMetric;
-import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Statistics;
-import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
@@ -16,27 +13,16 @@ import org.apache.spark.sql.types.StructType;
  * aggregates, which Spark combines, or, when one partition reads them all, the answer itself. (Aggregates that the
  * row counts of the headers answer are a {@link NpyRowCountScan}.)
  */
-final class NpyAggregateScan implements SupportsReportStatistics, Batch {
-  private final NpyDataset dataset;
+final class NpyAggregateScan extends ArrayScan {
   private final AggregatePlan plan;
   private final boolean complete;
-  private final SelectedRows selection;
-  private final String pushed;
-  private final ReadOptions scanOptions;
-  private List<InputPartition> partitions;
 
-  /**
-   * @param complete whether the one partition's aggregates are the answer, rather than partial results
-   * @param pushed what else was pushed, for {@link #description()}
-   */
+  /** @param complete whether the one partition's aggregates are the answer, rather than partial results */
   NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
-    this.dataset = dataset;
+    super(dataset, selection, scanOptions, pushed);
     this.plan = plan;
     this.complete = complete;
-    this.selection = selection;
-    this.pushed = pushed;
-    this.scanOptions = scanOptions;
   }
 
   @Override
@@ -45,34 +31,16 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
   }
 
   @Override
-  public String description() {
-    return "NpyAggregateScan " + dataset.describe() + " aggregates=" + plan
-        + (complete ? " (complete, one partition)" : " (partial, per partition)") + pushed;
-  }
-
-  @Override
-  public Batch toBatch() {
-    return this;
-  }
-
-  @Override
-  public ColumnarSupportMode columnarSupportMode() {
-    return ColumnarSupportMode.SUPPORTED;
-  }
-
-  @Override
-  public InputPartition[] planInputPartitions() {
-    if (partitions == null) {
-      partitions = partialPartitions();
-    }
-    return partitions.toArray(new InputPartition[0]);
+  String describeOutput() {
+    return "aggregates=" + plan + (complete ? " (complete, one partition)" : " (partial, per partition)");
   }
 
   /**
    * The row partitions, as a row scan plans them; at least one without grouping, since Spark's final aggregate
    * over no partial row would make COUNT null rather than 0.
    */
-  private List<InputPartition> partialPartitions() {
+  @Override
+  List<InputPartition> planPartitions() {
     List<InputPartition> result = new ArrayList<>(PartitionPlanner.plan(selection, dataset.layout(), scanOptions));
     if (result.isEmpty() && !plan.groupByFile()) {
       result.add(new NpyInputPartition(0, List.of(), new String[0]));
@@ -94,10 +62,5 @@ final class NpyAggregateScan implements SupportsReportStatistics, Batch {
       rows += plan.groupByFile() ? ((NpyInputPartition) partition).ranges().size() : 1;
     }
     return new ExactStatistics(rows * plan.schema().defaultSize(), rows);
-  }
-
-  @Override
-  public CustomMetric[] supportedCustomMetrics() {
-    return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric()};
   }
 }

@@ -258,8 +258,13 @@ public final class NpyDataset {
     long itemSize = dtype.itemSize();
     if (dims.length > 0 && dims[0] == -1) {
       long rowBytes = itemSize;
-      for (int axis = 1; axis < dims.length; axis++) {
-        rowBytes = Math.multiplyExact(rowBytes, dims[axis]);
+      try {
+        for (int axis = 1; axis < dims.length; axis++) {
+          rowBytes = Math.multiplyExact(rowBytes, dims[axis]);
+        }
+      } catch (ArithmeticException overflow) {
+        throw new NpyFormatException(where, "option shape: a row of shape " + shapeText(dims) + " and dtype "
+            + ArraySchema.descr(dtype) + " has more bytes than a long can count");
       }
       if (rowBytes == 0) {
         throw new NpyFormatException(where, "cannot infer axis 0 of shape " + shapeText(dims)

@@ -94,6 +94,7 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
     int count = rows.rows();
     try {
       fill(count);
+      rows.checkIntact();
     } catch (InternalError | RuntimeException e) {
       throw rows.failure(e);
     }
@@ -133,10 +134,7 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
 
   @Override
   public CustomTaskMetric[] currentMetricsValues() {
-    return new CustomTaskMetric[] {
-        new TaskMetric(BytesMappedMetric.NAME, rows.bytesMapped()),
-        new TaskMetric(BytesReadMetric.NAME, rows.bytesRead()),
-        new TaskMetric(RowsReadMetric.NAME, rows.rowsRead())};
+    return TaskMetric.of(rows);
   }
 
   @Override

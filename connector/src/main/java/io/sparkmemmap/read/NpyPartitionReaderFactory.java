@@ -2,16 +2,14 @@ package io.sparkmemmap.read;
 
 import java.util.List;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
-import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.util.SerializableConfiguration;
 
 /** Creates the columnar readers of a scan's partitions on executors; everything they share travels here once. */
-final class NpyPartitionReaderFactory implements PartitionReaderFactory {
+final class NpyPartitionReaderFactory implements ColumnarReaderFactory {
   private static final long serialVersionUID = 1L;
 
   private final RowLayout layout;
@@ -34,18 +32,8 @@ final class NpyPartitionReaderFactory implements PartitionReaderFactory {
   }
 
   @Override
-  public boolean supportColumnarReads(InputPartition partition) {
-    return true;
-  }
-
-  @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
     return new NpyPartitionReader((NpyInputPartition) partition, layout, outputs, schema, segments, batchSize,
         offHeap, conf.value().value());
-  }
-
-  @Override
-  public PartitionReader<InternalRow> createReader(InputPartition partition) {
-    throw new UnsupportedOperationException("the npy and memmap sources read columnar batches only");
   }
 }

@@ -2,12 +2,9 @@ package io.sparkmemmap.read;
 
 import java.util.BitSet;
 import java.util.List;
-import org.apache.spark.sql.connector.metric.CustomMetric;
-import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Statistics;
-import org.apache.spark.sql.connector.read.SupportsReportStatistics;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
@@ -16,27 +13,15 @@ import org.apache.spark.sql.types.StructType;
  * ranges of about {@code maxPartitionBytes} per partition, read into columnar batches. Reports the exact row count
  * and data size, so that Spark can broadcast small arrays.
  */
-final class NpyScan implements SupportsReportStatistics, Batch {
-  private final NpyDataset dataset;
+final class NpyScan extends ArrayScan {
   private final StructType readSchema;
   private final List<OutputColumn> outputs;
-  private final ReadOptions scanOptions;
-  private final SelectedRows selection;
-  private final String pushed;
-  private List<NpyInputPartition> partitions;
 
-  /**
-   * @param selection the rows read of each file
-   * @param pushed what was pushed into the scan, for {@link #description()}; empty when nothing was
-   */
   NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
       SelectedRows selection, String pushed) {
-    this.dataset = dataset;
+    super(dataset, selection, scanOptions, pushed);
     this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
-    this.scanOptions = scanOptions;
-    this.selection = selection;
-    this.pushed = pushed;
   }
 
   @Override
@@ -45,26 +30,13 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   }
 
   @Override
-  public String description() {
-    return "NpyScan " + dataset.describe() + " columns=" + String.join(",", readSchema.fieldNames()) + pushed;
+  String describeOutput() {
+    return "columns=" + String.join(",", readSchema.fieldNames());
   }
 
   @Override
-  public Batch toBatch() {
-    return this;
-  }
-
-  @Override
-  public ColumnarSupportMode columnarSupportMode() {
-    return ColumnarSupportMode.SUPPORTED;
-  }
-
-  @Override
-  public InputPartition[] planInputPartitions() {
-    if (partitions == null) {
-      partitions = PartitionPlanner.plan(selection, dataset.layout(), scanOptions);
-    }
-    return partitions.toArray(new InputPartition[0]);
+  List<NpyInputPartition> planPartitions() {
+    return PartitionPlanner.plan(selection, dataset.layout(), scanOptions);
   }
 
   @Override
@@ -88,10 +60,5 @@ final class NpyScan implements SupportsReportStatistics, Batch {
   @Override
   public Statistics estimateStatistics() {
     return new ExactStatistics(selection.dataBytes(dataset.layout()), selection.rowCount());
-  }
-
-  @Override
-  public CustomMetric[] supportedCustomMetrics() {
-    return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric()};
   }
 }

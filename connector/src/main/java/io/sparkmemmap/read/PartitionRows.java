@@ -126,6 +126,13 @@ final class PartitionRows implements Closeable {
     return true;
   }
 
+  /** After the chunk's bytes were copied out: fails if the file changed under them ({@link RowSource#checkIntact}). */
+  void checkIntact() throws IOException {
+    if (source != null) {
+      source.checkIntact();
+    }
+  }
+
   /** The array of the current chunk. */
   ArrayFile file() {
     return group.file();
@@ -158,13 +165,17 @@ final class PartitionRows implements Closeable {
   /**
    * The failure to read the current chunk as an error naming the file and the bytes: a fault on a mapped page (the
    * file was truncated or rewritten under the task), which the JVM raises as an {@link InternalError}, included.
+   * That error is attached as suppressed, not as the cause: Spark kills an executor whose task failed with a fatal
+   * error anywhere in its chain of causes ({@code spark.executor.killOnFatalError.depth}).
    */
   IOException failure(Throwable e) {
     String where = source != null ? source.describe(chunkRow, chunkRow + chunkRows)
         : group.file().describe() + " rows [" + chunkRow + ", " + (chunkRow + chunkRows) + ")";
     if (e instanceof InternalError) {
-      return new IOException(where + ": the file changed while it was read (it was truncated or rewritten under "
-          + "the task, and a mapped page could not be read: " + e.getMessage() + ")", e);
+      IOException failure = new IOException(where + ": the file changed while it was read (it was truncated or "
+          + "rewritten under the task, and a mapped page could not be read: " + e.getMessage() + ")");
+      failure.addSuppressed(e);
+      return failure;
     }
     return new IOException(where + ": " + e.getMessage(), e);
   }

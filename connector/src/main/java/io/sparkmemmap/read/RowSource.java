@@ -79,6 +79,12 @@ abstract class RowSource implements Closeable {
    */
   protected abstract int load(long row, long runEnd, int maxRows) throws IOException;
 
+  /**
+   * Called after the bytes {@link #prepare} made available were copied out: fails if the file changed under the
+   * read in a way that spoils them. Only mapped rows can be spoiled after the fact ({@link MappedRows}).
+   */
+  void checkIntact() throws IOException {}
+
   /** Bytes of the file mapped or read so far. */
   abstract long bytesMapped();
 

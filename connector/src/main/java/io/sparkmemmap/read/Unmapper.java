@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Releases a file mapping at once instead of when the garbage collector finds the buffer, as Lucene's
  * {@code MMapDirectory} does on Java 17: {@code sun.misc.Unsafe.invokeCleaner} from the {@code jdk.unsupported}
- * module. A task that maps gigabytes must not leave them to the collector. Where unmapping is impossible the reason
- * is logged once, and mappings are left to the collector: reads still work.
+ * module. A task that maps gigabytes must not leave them to the collector. Where unmapping is impossible (no such
+ * method, or a JVM that refuses it) the reason is logged once, and mappings are left to the collector: reads still
+ * work.
  *
  * <p>Only a buffer returned by {@code FileChannel.map} may be unmapped (never a slice or duplicate), and never one
  * that is still read: callers drop every reference first.
@@ -52,16 +53,28 @@ final class Unmapper {
   }
 
   private static MethodHandle lookup() {
+    MethodHandle cleaner;
     try {
       Class<?> unsafeClass = Class.forName("sun.misc.Unsafe");
       Field theUnsafe = unsafeClass.getDeclaredField("theUnsafe");
       theUnsafe.setAccessible(true);
       Object unsafe = theUnsafe.get(null);
-      MethodHandle cleaner = MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
-          MethodType.methodType(void.class, ByteBuffer.class));
-      return cleaner.bindTo(unsafe);
+      cleaner = MethodHandles.lookup().findVirtual(unsafeClass, "invokeCleaner",
+          MethodType.methodType(void.class, ByteBuffer.class)).bindTo(unsafe);
     } catch (ReflectiveOperationException | RuntimeException e) {
       unavailableReason = "sun.misc.Unsafe.invokeCleaner is not available: " + e;
+      return null;
+    }
+    // Java 23 and later deprecate Unsafe's memory access for removal and can refuse it
+    // (--sun-misc-unsafe-memory-access=deny): find out once, on a direct buffer of our own, not on every mapping
+    try {
+      cleaner.invokeExact(ByteBuffer.allocateDirect(1));
+      return cleaner;
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      unavailableReason = "this JVM refuses sun.misc.Unsafe.invokeCleaner (" + e + "); Java 23 and later allow it "
+          + "with --sun-misc-unsafe-memory-access=allow, which Spark's own launcher passes";
       return null;
     }
   }

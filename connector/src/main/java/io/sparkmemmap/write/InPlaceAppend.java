@@ -111,20 +111,36 @@ final class InPlaceAppend implements Closeable {
     }
   }
 
-  /** Step 1: the new rows after the old data, forced to disk; the header still describes the old array. */
+  /**
+   * Step 1: the new rows after the old data, forced to disk; the header still describes the old array. When that
+   * fails (a full disk), the file is cut back to the old array's bytes, so that it gives back the space it took.
+   */
   void appendData(List<ByteRange> rows) throws IOException {
     long end = dataEnd + OutputFiles.totalLength(rows);
-    if (end > dataEnd) {
-      OutputFiles.Local.writeFully(channel, ByteBuffer.allocate(1), end - 1);
+    try {
+      if (end > dataEnd) {
+        OutputFiles.Local.writeFully(channel, ByteBuffer.allocate(1), end - 1);
+      }
+      long at = dataEnd;
+      for (ByteRange range : rows) {
+        at += OutputFiles.Local.copy(range, channel, at);
+      }
+      if (channel.size() > end) {
+        channel.truncate(end);
+      }
+      channel.force(true);
+    } catch (IOException | RuntimeException e) {
+      try {
+        channel.truncate(dataEnd);
+      } catch (IOException truncateFailed) {
+        e.addSuppressed(truncateFailed);
+      }
+      if (e instanceof IOException io) {
+        throw new IOException("cannot append " + (end - dataEnd) + " bytes to " + file + " (left as it was): "
+            + io.getMessage(), io);
+      }
+      throw e;
     }
-    long at = dataEnd;
-    for (ByteRange range : rows) {
-      at += OutputFiles.Local.copy(range, channel, at);
-    }
-    if (channel.size() > end) {
-      channel.truncate(end);
-    }
-    channel.force(true);
   }
 
   /** Step 2: the header for the new shape, over the old one, forced to disk. */

@@ -66,11 +66,20 @@ final class StagingFile implements Closeable {
 
   private void flush() throws IOException {
     buffer.flip();
-    preallocate(end + buffer.remaining());
-    while (buffer.hasRemaining()) {
-      end += channel.write(buffer, end);
+    try {
+      preallocate(end + buffer.remaining());
+      while (buffer.hasRemaining()) {
+        end += channel.write(buffer, end);
+      }
+    } catch (IOException e) {
+      throw failed("cannot write " + buffer.remaining() + " bytes at offset " + end, e);
     }
     buffer.clear();
+  }
+
+  /** A write error naming the file: the JDK's (such as "No space left on device") name neither file nor place. */
+  private IOException failed(String what, IOException e) {
+    return new IOException(path + ": " + what + ": " + e.getMessage(), e);
   }
 
   /** Grows the file ahead of the writes in extents, as {@code np.lib.format.open_memmap} does: one byte at the end. */
@@ -104,10 +113,15 @@ final class StagingFile implements Closeable {
     if (header.length != dataOffset) {
       throw new IllegalStateException(path + ": header of " + header.length + " bytes for room of " + dataOffset);
     }
-    channel.truncate(end);
-    ByteBuffer head = ByteBuffer.wrap(header);
-    while (head.hasRemaining()) {
-      channel.write(head, head.position());
+    try {
+      channel.truncate(end);
+      ByteBuffer head = ByteBuffer.wrap(header);
+      while (head.hasRemaining()) {
+        channel.write(head, head.position());
+      }
+      channel.force(true);
+    } catch (IOException e) {
+      throw failed("cannot finish the file", e);
     }
     close();
   }

@@ -2,11 +2,15 @@ package io.sparkmemmap.catalog;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,12 +18,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.FilterExec;
-import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The SQL forms of the SPEC end to end, each in a fresh session (its own SQL configuration, nothing set by the
@@ -63,13 +65,13 @@ class SqlTest {
     assertEquals(1000L, row.getLong(0));
     assertEquals(0.5 * (1000 + 1999) / 2, row.getDouble(1), 0);
     String plan = df.queryExecution().executedPlan().toString();
-    assertFalse(nodes(df).stream().anyMatch(n -> n instanceof FilterExec), plan);
+    assertFalse(QueryPlans.contains(df, FilterExec.class), plan);
     assertTrue(plan.contains("NpyAggregateScan") && plan.contains("rows=[1000, 2000)"), plan);
-    assertEquals(1000 * 8L, metric(df, "bytesMapped"), "only the selected rows are mapped");
+    assertEquals(1000 * 8L, QueryPlans.metric(df, "bytesMapped"), "only the selected rows are mapped");
 
     Dataset<Row> count = spark.sql("SELECT count(*) FROM " + path);
     assertEquals(ROWS, count.collectAsList().get(0).getLong(0));
-    assertTrue(nodes(count).stream().noneMatch(n -> n instanceof BatchScanExec),
+    assertFalse(QueryPlans.contains(count, BatchScanExec.class),
         "answered from the header, with no scan: " + count.queryExecution().executedPlan());
 
     List<Row> page = spark.sql("SELECT _row_index, value FROM " + path + " LIMIT 3 OFFSET 10").collectAsList();
@@ -87,6 +89,61 @@ class SqlTest {
     assertEquals(159 / 8.0f, row.getFloat(2));
     assertEquals(List.of(2.0f, 2.125f, 2.25f, 2.375f), spark.sql("SELECT value FROM emb LIMIT 1 OFFSET 4").first()
         .getList(0));
+  }
+
+  /**
+   * Spark's views have no hidden columns ({@code View.metadataOutput} is empty in Spark 4.2), so a view
+   * {@code USING npy} does not pass {@code _row_index} and {@code _file} through; a view that selects them from the
+   * path does, and predicates on them still select the rows read.
+   */
+  @Test
+  void hiddenColumnsThroughViews() {
+    SparkSession spark = fresh();
+    String path = dir.resolve("emb.npy").toString();
+    spark.sql("CREATE TEMPORARY VIEW emb_using USING npy OPTIONS (path '" + path + "')");
+    Exception hidden = assertThrows(Exception.class, () -> spark.sql("SELECT _row_index FROM emb_using"));
+    assertTrue(hidden.getMessage().contains("UNRESOLVED_COLUMN"), hidden.getMessage());
+
+    spark.sql("CREATE TEMPORARY VIEW emb_indexed AS SELECT _row_index, _file, * FROM npy.`" + path + "`");
+    Dataset<Row> df = spark.sql("SELECT _row_index, _file, value[0] FROM emb_indexed WHERE _row_index IN (3, 30)");
+    List<Row> rows = df.collectAsList();
+    assertEquals(List.of(3L, 30L), rows.stream().map(r -> r.getLong(0)).toList());
+    assertTrue(rows.get(0).getString(1).endsWith("/emb.npy"), rows.get(0).getString(1));
+    assertEquals(30 * 4 / 8.0f, rows.get(1).getFloat(2));
+    assertEquals(2 * 16L, QueryPlans.metric(df, "bytesMapped"), "only the two selected rows are mapped");
+  }
+
+  /**
+   * The catalog loads a path the same way for a read and for {@code save()}: a path that does not hold arrays fails
+   * a read when the query is analyzed, with the reason (not Spark's complaint about the columns it cannot find),
+   * and still takes writes.
+   */
+  @Test
+  void aPathThatHoldsNoArraysFailsReadsWithTheReasonAndTakesWrites() throws IOException {
+    SparkSession spark = fresh();
+    Path missing = dir.resolve("nothing-yet");
+    Path foreign = Files.createDirectories(dir.resolve("foreign"));
+    Files.writeString(foreign.resolve("notes.txt"), "not an array");
+
+    Exception sql = assertThrows(Exception.class, () -> spark.sql("SELECT value FROM npy.`" + missing + "`"));
+    assertTrue(sql.getMessage().contains("does not exist") && sql.getMessage().contains(missing.toString()),
+        sql.getMessage());
+    Exception load = assertThrows(Exception.class, () -> spark.read().format("npy").load(foreign.toString()));
+    assertTrue(load.getMessage().contains(foreign + " holds no .npy files"), load.getMessage());
+    Exception noDtype = assertThrows(Exception.class, () -> spark.read().format("memmap")
+        .load(dir.resolve("raw.dat").toString()));
+    assertTrue(noDtype.getMessage().contains("'dtype' is required"), noDtype.getMessage());
+    Path target = dir.resolve("never-written");
+    Exception insert = assertThrows(Exception.class, () -> spark.sql("INSERT INTO npy.`" + target
+        + "` SELECT * FROM npy.`" + foreign + "`"));
+    assertTrue(insert.getMessage().contains(foreign + " holds no .npy files"), insert.getMessage());
+    assertFalse(Files.exists(target));
+
+    spark.range(3).toDF("value").write().format("npy").mode("append").save(missing.toString());
+    assertEquals(3L, spark.read().format("npy").load(missing.toString()).count());
+    spark.range(2).toDF("value").write().format("npy").mode("overwrite").save(foreign.toString());
+    assertFalse(Files.exists(foreign.resolve("notes.txt")));
+    assertEquals(1L, spark.sql("SELECT sum(value) FROM npy.`" + foreign + "`").first().getLong(0));
   }
 
   @Test
@@ -141,9 +198,15 @@ class SqlTest {
     Row row = df.collectAsList().get(0);
     assertEquals(2L, row.getLong(0));
     assertEquals(19.0 + 23.0, row.getDouble(1));
-    assertEquals(2 * 16L, metric(df, "bytesMapped"));
-    spark.sql("SET spark.sql.catalog.memmap.shape=-1");
-    assertEquals(24L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0));
+    assertEquals(2 * 16L, QueryPlans.metric(df, "bytesMapped"));
+    spark.sql("SET spark.sql.catalog.memmap.shape=-1,2");
+    assertEquals(12L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0));
+    spark.sql("RESET spark.sql.catalog.memmap.shape");
+    assertEquals(24L, spark.sql("SELECT count(*) FROM memmap.`" + raw + "`").first().getLong(0),
+        "without a shape the file is 1-D");
+    spark.sql("RESET spark.sql.catalog.memmap.dtype");
+    Exception noDtype = assertThrows(Exception.class, () -> spark.sql("SELECT * FROM memmap.`" + raw + "`"));
+    assertTrue(noDtype.getMessage().contains("'dtype' is required"), noDtype.getMessage());
 
     SparkSession other = fresh();
     try {
@@ -160,27 +223,5 @@ class SqlTest {
 
   private static double numpy(String script) {
     return Double.parseDouble(Python.run(script).strip());
-  }
-
-  private static long metric(Dataset<Row> df, String name) {
-    for (SparkPlan node : nodes(df)) {
-      if (node instanceof BatchScanExec scan) {
-        return scan.metrics().get(name).get().value();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
-  }
-
-  private static List<SparkPlan> nodes(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return nodes;
-  }
-
-  private static void collect(SparkPlan plan, List<SparkPlan> into) {
-    into.add(plan);
-    for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-      collect(child, into);
-    }
   }
 }

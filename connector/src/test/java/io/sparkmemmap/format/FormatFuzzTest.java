@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.Python;
 import io.sparkmemmap.format.FormatArbitraries.Archive;
 import io.sparkmemmap.format.FormatArbitraries.EntrySpec;
 import io.sparkmemmap.format.FormatArbitraries.Mutation;

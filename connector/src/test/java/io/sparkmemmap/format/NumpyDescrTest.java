@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.Python;
 import io.sparkmemmap.format.StructDType.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,6 +74,14 @@ class NumpyDescrTest {
       refused(">int64"), refused("=bool"), refused("|str"), refused("[('a', '|S0', (0,))]"),
       refused("[('a', '|S0', ())]"), refused("[('a', [('a', '|U0', (2,))])]"), refused("(2,)S0, i4"),
       refused("(0,)V,i4"), refused("{'names': ['a'], 'formats': [('S0', (2,))]}"), refused("M[Y]"), refused("<m[s]"),
+      // a comma string is numpy's _commastring: a pattern per field (no '+' or '\u03bc' in brackets), its shape a
+      // Python literal (no leading zeros); without a comma or a leading digit or '()', the text is one plain type
+      same("M8[+5Y]"), refused("()M8[+5Y]"), refused("b,M8[+5Y]"), refused("b,2m8[+2s]"), refused("b,M8[\u03bcs]"),
+      refused("b,02bool"), refused("02i4,b"), refused("b,(02,)f8"), same("b,00i4"), same("b,2bool"),
+      same("b,(2)f8"), same("()M8[5Y]"), same("b, 2 bool ,(2, 3) <f8"), same("b,=(2,)i4"), same("b,<(2,)<i4"),
+      refused("b,<(2,)>i4"), refused("( )i4"), refused("(2)f8"), refused("b,(,)i4"), refused("b,(2 3)i4"),
+      refused("b,bool_"), refused("b,f8 i4"), refused("?1"), refused("<a"), same("=a2"), same("b,2<i4"),
+      refused("''"), refused("[('a', '')]"),
       // what numpy takes but a file reader must not: long double, a top-level subarray, a zero multiplier
       refusedHere("f16"), refusedHere("g"), refusedHere("longdouble"), refusedHere("c32"), refusedHere("G"),
       refusedHere("clongdouble"), refusedHere("float128"), refusedHere("complex256"), refusedHere("(3,)f4"),

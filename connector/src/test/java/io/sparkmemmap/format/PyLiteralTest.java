@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.Python;
 import io.sparkmemmap.format.PyLiteral.PyNone;
 import io.sparkmemmap.format.PyLiteral.Tuple;
 import java.nio.file.Path;

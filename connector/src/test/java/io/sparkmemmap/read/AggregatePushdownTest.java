@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,13 +15,11 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.LocalTableScanExec;
-import org.apache.spark.sql.execution.SparkPlan;
 import org.apache.spark.sql.execution.aggregate.BaseAggregateExec;
 import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Aggregates computed inside the scan give exactly what Spark's own aggregation gives (the read option
@@ -143,7 +142,7 @@ class AggregatePushdownTest {
   @Test
   void averagesThatDoublesWouldRoundAreNotPushed() {
     Dataset<Row> avg = compare("all.npy", false, "avg(i8)", "sum(i8)");
-    assertTrue(hasAggregate(avg));
+    assertTrue(QueryPlans.contains(avg, BaseAggregateExec.class));
     Dataset<Row> sums = compare("all.npy", true, "sum(i8)", "avg(i4)");
     assertTrue(description(sums).contains("SUM(i8)"), description(sums));
     compare("all.npy", false, "sum(u8)", "avg(u8)"); // decimal sums are left to Spark
@@ -190,11 +189,11 @@ class AggregatePushdownTest {
     Dataset<Row> df = read("all.npy", true, "layout", "auto").where("_row_index >= 3000")
         .selectExpr("sum(f8)", "count(*)");
     df.collectAsList();
-    assertTrue(RowIndexPushdownTest.scan(df).inputPartitions().size() > 1);
-    assertEquals(3000L, PartitionedReadTest.metric(df, "rowsRead"));
+    assertTrue(QueryPlans.scan(df).inputPartitions().size() > 1);
+    assertEquals(3000L, QueryPlans.metric(df, "rowsRead"));
     assertTrue(description(df).contains("partial"), description(df));
     long rowBytes = 89;
-    assertEquals(3000 * rowBytes, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertEquals(3000 * rowBytes, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
@@ -228,7 +227,7 @@ class AggregatePushdownTest {
   void fortranOrderColumnsMapOnlyTheirOwnSegments() {
     Dataset<Row> df = compare("fortran.npy", true, new String[] {"layout", "columns"}, "min(c2)", "max(c2)",
         "sum(c2)", "avg(c5)", "count(*)");
-    assertEquals(2 * 4000 * 8L, PartitionedReadTest.metric(df, "bytesMapped"), "two of six segments mapped");
+    assertEquals(2 * 4000 * 8L, QueryPlans.metric(df, "bytesMapped"), "two of six segments mapped");
     compare("fortran.npy", true, new String[] {"layout", "flat"}, "min(value)", "max(value)", "sum(value)");
   }
 
@@ -290,23 +289,8 @@ class AggregatePushdownTest {
 
   /** Whether the answer was computed at planning: the plan is local rows, with no scan and no aggregate left. */
   private static boolean answeredAtPlanning(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return nodes.stream().anyMatch(n -> n instanceof LocalTableScanExec)
-        && nodes.stream().noneMatch(n -> n instanceof BatchScanExec || n instanceof BaseAggregateExec);
-  }
-
-  private static boolean hasAggregate(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return nodes.stream().anyMatch(n -> n instanceof BaseAggregateExec);
-  }
-
-  private static void collect(SparkPlan plan, List<SparkPlan> into) {
-    into.add(plan);
-    for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-      collect(child, into);
-    }
+    return QueryPlans.contains(df, LocalTableScanExec.class) && !QueryPlans.contains(df, BatchScanExec.class)
+        && !QueryPlans.contains(df, BaseAggregateExec.class);
   }
 
   private static String rootMessage(Throwable e) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -59,7 +60,7 @@ class LargeSparseFileTest {
     assertEquals(6, rows.get(2).getInt(1));
     assertEquals(ROWS - 1, rows.get(101).getLong(0));
     assertEquals(7, rows.get(101).getInt(1));
-    assertEquals(102 * 4, PartitionedReadTest.metric(df, "bytesMapped"), "only the selected rows are mapped");
+    assertEquals(102 * 4, QueryPlans.metric(df, "bytesMapped"), "only the selected rows are mapped");
   }
 
   @Test
@@ -72,7 +73,7 @@ class LargeSparseFileTest {
     assertEquals(3, rows.size(), rows.toString());
     assertEquals(List.of(START, START + WINDOW - 1, START + WINDOW), rows.stream().map(r -> r.getLong(0)).toList());
     assertEquals(List.of(2, 3, 4), rows.stream().map(r -> r.getInt(1)).toList());
-    assertEquals((end - START) * 4, PartitionedReadTest.metric(df, "bytesMapped"), "two windows, nothing else");
+    assertEquals((end - START) * 4, QueryPlans.metric(df, "bytesMapped"), "two windows, nothing else");
   }
 
   private static DataFrameReader reader() {

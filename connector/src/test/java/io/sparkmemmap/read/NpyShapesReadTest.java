@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +19,6 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
@@ -27,7 +27,6 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Shapes, orders and layouts: 0-d to 4-D arrays in C and Fortran order, empty arrays, the columns and flat layouts,
@@ -97,9 +96,26 @@ class NpyShapesReadTest {
         "grid['k'] = np.arange(6).reshape(3, 2); grid['w'] = np.arange(12).reshape(3, 2, 2) / 2",
         "save('struct_2d_c.npy', grid)",
         "save('struct_2d_f.npy', np.asfortranarray(grid))",
+        "cube = np.arange(24, dtype='<i4').reshape(2, 3, 4) * 5 - 50",
+        "save('flat3_c.npy', cube, [{'value': canon(v)} for v in cube.ravel(order='C')])",
+        "save('flat3_f.npy', np.asfortranarray(cube), [{'value': canon(v)} for v in cube.ravel(order='F')])",
+        "v2 = np.arange(6, dtype='>i2').reshape(3, 2) - 3",
+        "with open(d + 'v2.npy', 'wb') as f: np.lib.format.write_array(f, v2, version=(2, 0))",
+        "out['v2.npy'] = rows(v2)",
+        "v3 = np.zeros(3, [('\\u540d\\u524d', '<i4'), ('x', '>f8')])",
+        "v3['\\u540d\\u524d'] = [1, -2, 3]; v3['x'] = [0.5, 1.5, -2]",
+        "import warnings",
+        "with warnings.catch_warnings():",
+        "    warnings.simplefilter('ignore')",
+        "    save('v3.npy', v3)",
+        // t and s.bad hold minutes far beyond Spark's timestamp range: reading either of them fails the query
+        "poison = np.zeros(4, [('t', '<M8[m]'), ('x', '<f4'), ('s', [('bad', '>M8[m]'), ('ok', '<i2')])])",
+        "poison['t'] = 2**40; poison['s']['bad'] = 2**40",
+        "poison['x'] = [0.5, 1.5, 2.5, 3.5]; poison['s']['ok'] = [1, -2, 3, -4]",
+        "np.save(d + 'poison.npy', poison)",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(script)));
+    expected = SparkValues.parseJsonObject(Python.run(script));
     for (String name : expected.keySet()) {
       if (name.startsWith("c_") || name.startsWith("f_")) {
         ND_FILES.add(name);
@@ -168,6 +184,35 @@ class NpyShapesReadTest {
   }
 
   @Test
+  void flatLayoutOfNDimensionalArraysFollowsStorageOrder() {
+    for (String name : List.of("flat3_c.npy", "flat3_f.npy")) {
+      Dataset<Row> df = reader().option("layout", "flat").load(path(name));
+      assertEquals(List.of("value"), List.of(df.schema().fieldNames()));
+      assertEquals(DataTypes.IntegerType, df.schema().apply("value").dataType());
+      assertEquals(expected.get(name), SparkValues.canonical(df.collectAsList()), name);
+    }
+  }
+
+  @Test
+  void columnsLayoutOfAnythingButA2DArrayIsAnErrorNamingTheShape() {
+    Map<String, String> shapes = Map.of("c_5_f8le.npy", "(5,)", "c_3x2x4_f8le.npy", "(3, 2, 4)", "zero_d.npy", "()");
+    shapes.forEach((name, shape) -> {
+      Exception e = assertThrows(Exception.class, () -> reader().option("layout", "columns").load(path(name)));
+      assertTrue(e.getMessage().contains(name) && e.getMessage().contains("layout=columns needs a 2-D array")
+          && e.getMessage().contains("shape " + shape), e.getMessage());
+    });
+  }
+
+  @Test
+  void formatVersions2And3() throws Exception {
+    assertEquals(2, Files.readAllBytes(dir.resolve("v2.npy"))[6], "NumPy wrote version 2.0");
+    assertEquals(3, Files.readAllBytes(dir.resolve("v3.npy"))[6], "NumPy wrote version 3.0");
+    assertReads("v2.npy");
+    assertReads("v3.npy");
+    assertEquals(List.of("\u540d\u524d", "x"), List.of(read("v3.npy").schema().fieldNames()));
+  }
+
+  @Test
   void structuredArraysBecomeColumnsStructsAndArrays() {
     Dataset<Row> df = read("nested.npy");
     assertEquals(List.of("id", "s", "v", "when", "z"), List.of(df.schema().fieldNames()));
@@ -178,6 +223,13 @@ class NpyShapesReadTest {
         df.schema().apply("s").metadata().getString("numpy.dtype"));
     ArrayType v = (ArrayType) df.schema().apply("v").dataType();
     assertEquals(DataTypes.createArrayType(DataTypes.DoubleType, false), v.elementType());
+    assertEquals("<f8", df.schema().apply("v").metadata().getString("numpy.dtype"), "a subarray's element dtype");
+    StructType s = (StructType) df.schema().apply("s").dataType();
+    assertEquals("<f4", s.apply("x").metadata().getString("numpy.dtype"));
+    StructType inner = (StructType) s.apply("inner").dataType();
+    assertEquals("[('p', '<i2'), ('q', '|S3')]", s.apply("inner").metadata().getString("numpy.dtype"));
+    assertEquals("|S3", inner.apply("q").metadata().getString("numpy.dtype"));
+    assertEquals(">c8", df.schema().apply("z").metadata().getString("numpy.dtype"));
     assertReads("nested.npy");
     assertReads("padded.npy");
     assertReads("titled.npy");
@@ -199,9 +251,31 @@ class NpyShapesReadTest {
     String rows = Python.run("n = np.load(" + Python.literal(dir.resolve("nested.npy")) + ")\n"
         + "emit([{'q': canon(r['s']['inner']['q']), 'v12': canon(r['v'][1][2]), 'id': canon(r['id'])} for r in n])\n");
     assertEquals(SparkValues.parseJson(rows), SparkValues.canonical(df.collectAsList()));
-    StructType scanned = scanSchema(df);
+    StructType scanned = QueryPlans.scan(df).scan().readSchema();
     assertEquals("struct<id:bigint,s:struct<inner:struct<q:binary>>,v:array<array<double>>>",
         scanned.catalogString());
+  }
+
+  /**
+   * Fields {@code t} and {@code s.bad} hold minutes beyond Spark's timestamp range, so reading either fails the
+   * query: a query that succeeds never read them. (C-order rows are mapped whole, as their fields interleave on
+   * the same pages; what is skipped is every read and conversion of the unselected fields.)
+   */
+  @Test
+  void unselectedFieldsAreNeverRead() {
+    Dataset<Row> df = read("poison.npy");
+    assertEquals(List.of(0.5f, 1.5f, 2.5f, 3.5f), df.select("x").collectAsList().stream().map(r -> r.getFloat(0))
+        .toList());
+    assertEquals(List.of((short) 1, (short) -2, (short) 3, (short) -4), df.select("s.ok").collectAsList().stream()
+        .map(r -> r.getShort(0)).toList());
+    assertEquals("struct<s:struct<ok:smallint>>", QueryPlans.scan(df.select("s.ok")).scan().readSchema()
+        .catalogString());
+    assertEquals(4, df.select("_row_index", "x").where("x > 0").count());
+    for (String field : List.of("t", "s.bad", "s")) {
+      Exception e = assertThrows(Exception.class, () -> df.select(field).collect(), field);
+      assertTrue(e.getMessage().contains("poison.npy") && e.getMessage().contains("datetimeAsLong"),
+          field + ": " + e.getMessage());
+    }
   }
 
   @Test
@@ -218,12 +292,17 @@ class NpyShapesReadTest {
 
   @Test
   void aUserSchemaIsCheckedAgainstTheFile() {
-    // Spark refuses spark.read.schema(...) for sources that name paths through a catalog, as npy does for its save
-    // modes; a table declared with columns carries a user schema instead
+    // spark.read.schema(...) is refused (the sources name their paths through a catalog, for their save modes)
+    // with what to do instead; a table declared with columns carries a user schema
     SparkSession spark = SparkTestSession.get();
-    Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read().schema("value array<double>")
-        .format("npy").load(path("c_4x3_f8le.npy")));
-    assertTrue(refused.getMessage().contains("user specified schema"), refused.getMessage());
+    for (String source : List.of("npy", "io.sparkmemmap.NpyDataSource", "memmap")) {
+      Exception refused = assertThrows(IllegalArgumentException.class, () -> spark.read()
+          .schema("value array<double>").format(source).load(path("c_4x3_f8le.npy")));
+      assertTrue(refused.getMessage().contains("user-specified schema")
+          && refused.getMessage().contains("CREATE TABLE t (name type, ...) USING "), refused.getMessage());
+      assertEquals(source.equals("memmap"), refused.getMessage().contains("a structured dtype names the columns"),
+          refused.getMessage());
+    }
     try {
       spark.sql("CREATE TABLE user_schema_right (value array<double>) USING npy LOCATION '"
           + path("c_4x3_f8le.npy") + "'");
@@ -255,16 +334,6 @@ class NpyShapesReadTest {
     assertFalse(read("c_4x3_f8le.npy").isEmpty());
   }
 
-  /** The schema the scan of a query reads: what was pushed down to it. */
-  static StructType scanSchema(Dataset<Row> df) {
-    for (SparkPlan leaf : CollectionConverters.asJava(df.queryExecution().executedPlan().collectLeaves())) {
-      if (leaf instanceof BatchScanExec scan) {
-        return scan.scan().readSchema();
-      }
-    }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
-  }
-
   private static void assertReads(String name) {
     assertEquals(expected.get(name), SparkValues.canonical(read(name).collectAsList()), name);
   }
@@ -279,10 +348,5 @@ class NpyShapesReadTest {
 
   private static String path(String name) {
     return dir.resolve(name).toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
+import io.sparkmemmap.SpecTypes;
 import io.sparkmemmap.schema.NumpySparkTypes;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -34,15 +36,6 @@ import org.junit.jupiter.api.io.TempDir;
  * (contiguous reads, bulk copies where the type allows).
  */
 class NpyTypesReadTest {
-  /** Every scalar type of the SPEC table; multi-byte ones are written in both byte orders. */
-  private static final List<String> TYPES = List.of(
-      "b1", "i1", "u1", "i2", "i4", "i8", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16",
-      "M8[Y]", "M8[M]", "M8[W]", "M8[D]", "M8[h]", "M8[m]", "M8[s]", "M8[ms]", "M8[us]", "M8[ns]", "M8[ps]",
-      "M8[fs]", "M8[as]", "M8[10ms]", "M8[3D]",
-      "m8[Y]", "m8[M]", "m8[W]", "m8[D]", "m8[h]", "m8[m]", "m8[s]", "m8[ms]", "m8[us]", "m8[ns]", "m8[ps]",
-      "m8[fs]", "m8[as]", "m8[7s]",
-      "S5", "U4", "V3");
-
   /** Types read as plain 1-D arrays too, where contiguous values take the bulk-copy path. */
   private static final List<String> SIMPLE_TYPES = List.of("b1", "i1", "u1", "i2", "u2", "i4", "i8", "f2", "f4",
       "f8", "M8[ns]", "S5", "U4", "m8[Y]", "m8[h]", "M8[as]", "u8");
@@ -51,13 +44,14 @@ class NpyTypesReadTest {
   static Path dir;
 
   private static Map<String, Object> expected;
+  private static final Map<String, List<Object>> COLLECTED = new HashMap<>();
 
   @BeforeAll
   static void writeFiles() {
     String script = String.join("\n",
         "d = " + Python.literal(dir),
-        "types = " + pythonList(TYPES),
-        "simple = " + pythonList(SIMPLE_TYPES),
+        "types = " + Python.literal(SpecTypes.SCALARS),
+        "simple = " + Python.literal(SIMPLE_TYPES),
         "def values(t):",
         "    dt = np.dtype(t)",
         "    k = dt.kind",
@@ -92,7 +86,7 @@ class NpyTypesReadTest {
         "        save(file_name(order + t), values(t).astype(order + t))",
         "emit(out)",
         "");
-    expected = cast(SparkValues.parseJson(Python.run(FILE_NAME_FUNCTION + script)));
+    expected = SparkValues.parseJsonObject(Python.run(FILE_NAME_FUNCTION + script));
   }
 
   private static final String FILE_NAME_FUNCTION = String.join("\n",
@@ -104,32 +98,40 @@ class NpyTypesReadTest {
 
   /** Field names of the all-types array: numbered, since Spark's names ignore case and M8[m] is not M8[M]. */
   private static String fieldName(String type) {
-    return TYPES.indexOf(type) + ":" + type;
+    return SpecTypes.SCALARS.indexOf(type) + ":" + type;
   }
 
   private static String fileName(String type) {
     return type.replace("<", "le_").replace(">", "be_").replace("[", "_").replace("]", "") + ".npy";
   }
 
+  /**
+   * One test per dtype and byte order: the dtype as a field of the structured array (strided reads), and the
+   * simple ones as plain arrays too. The structured array is read once per byte order.
+   */
   @TestFactory
   Stream<DynamicTest> everyTypeInBothByteOrders() {
     List<DynamicTest> tests = new ArrayList<>();
     for (String order : List.of("<", ">")) {
       String all = fileName(order + "all");
-      tests.add(DynamicTest.dynamicTest(order + " all types as fields", () -> {
+      tests.add(DynamicTest.dynamicTest(order + " all types as fields: names and dtypes", () -> {
         Dataset<Row> df = read(all);
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < TYPES.size(); i++) {
-          names.add(fieldName(TYPES.get(i)));
+        for (int i = 0; i < SpecTypes.SCALARS.size(); i++) {
+          names.add(fieldName(SpecTypes.SCALARS.get(i)));
         }
         assertEquals(names, List.of(df.schema().fieldNames()));
-        assertEquals(expected.get(all), SparkValues.canonical(df.collectAsList()), all);
         for (StructField field : df.schema().fields()) {
           String dtype = field.metadata().getString("numpy.dtype");
           String type = field.name().substring(field.name().indexOf(':') + 1);
           assertTrue(dtype.endsWith(type), field + " has numpy.dtype " + dtype);
         }
       }));
+      for (String type : SpecTypes.SCALARS) {
+        tests.add(DynamicTest.dynamicTest(order + type + " as a field", () -> assertEquals(
+            column(expectedRows(all), fieldName(type)), column(collected(all), fieldName(type)),
+            fieldName(type) + " of " + all)));
+      }
       for (String type : SIMPLE_TYPES) {
         String name = fileName(order + type);
         tests.add(DynamicTest.dynamicTest(order + type, () -> {
@@ -139,6 +141,26 @@ class NpyTypesReadTest {
       }
     }
     return tests.stream();
+  }
+
+  /** The rows of a file as Spark reads them, in canonical form; read once. */
+  private static List<Object> collected(String name) {
+    return COLLECTED.computeIfAbsent(name, n -> SparkValues.canonical(read(n).collectAsList()));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> expectedRows(String name) {
+    return (List<Object>) expected.get(name);
+  }
+
+  /** One field of every row. */
+  @SuppressWarnings("unchecked")
+  private static List<Object> column(List<Object> rows, String field) {
+    List<Object> values = new ArrayList<>();
+    for (Object row : rows) {
+      values.add(((Map<String, Object>) row).get(field));
+    }
+    return values;
   }
 
   @Test
@@ -184,20 +206,63 @@ class NpyTypesReadTest {
         .load(dir.resolve("be_M8_ns.npy").toString());
     assertEquals(DataTypes.LongType, df.schema().fields()[0].dataType());
     assertEquals(SparkValues.parseJson(counts), SparkValues.canonical(df.collectAsList()));
+    String deltas = Python.run("a = np.load(" + Python.literal(dir.resolve("le_m8_Y.npy")) + ")\n"
+        + "emit([{'value': int(v)} for v in a.astype('i8')])\n");
+    Dataset<Row> years = SparkTestSession.get().read().format("npy").option("datetimeAsLong", "true")
+        .load(dir.resolve("le_m8_Y.npy").toString());
+    assertEquals(DataTypes.LongType, years.schema().fields()[0].dataType());
+    assertEquals(SparkValues.parseJson(deltas), SparkValues.canonical(years.collectAsList()));
   }
 
   @Test
   void objectAndLongDoubleArraysAreRefusedByName() {
     Path objects = dir.resolve("objects.npy");
     Path longDouble = dir.resolve("longdouble.npy");
+    Path longComplex = dir.resolve("clongdouble.npy");
     Python.run("np.save(" + Python.literal(objects) + ", np.array([1, 'a', None], dtype=object),"
         + " allow_pickle=True)\n"
-        + "np.save(" + Python.literal(longDouble) + ", np.array([1.5], dtype=np.longdouble))\n");
+        + "np.save(" + Python.literal(longDouble) + ", np.array([1.5], dtype=np.longdouble))\n"
+        + "np.save(" + Python.literal(longComplex) + ", np.array([1.5j], dtype=np.clongdouble))\n");
     Exception objectError = assertThrows(Exception.class, () -> read("objects.npy").collect());
     assertTrue(objectError.getMessage().contains("objects.npy") && objectError.getMessage().contains("object"),
         objectError.getMessage());
     Exception longDoubleError = assertThrows(Exception.class, () -> read("longdouble.npy").collect());
     assertTrue(longDoubleError.getMessage().contains("longdouble.npy"), longDoubleError.getMessage());
+    Exception longComplexError = assertThrows(Exception.class, () -> read("clongdouble.npy").collect());
+    assertTrue(longComplexError.getMessage().contains("clongdouble.npy")
+        && longComplexError.getMessage().contains("c32"), longComplexError.getMessage());
+  }
+
+  /**
+   * NumPy writes {@code <}, {@code >} and {@code |}, but reads {@code =} (native) and {@code |} on multi-byte
+   * numbers (native too) in headers from other writers: so does the connector.
+   */
+  @Test
+  void nativeAndNotApplicableByteOrdersInHeaders() {
+    String rows = Python.run(String.join("\n",
+        "import io",
+        "def save_as(name, a, replacements):",
+        "    buf = io.BytesIO()",
+        "    np.save(buf, a)",
+        "    raw = buf.getvalue()",
+        "    for old, new in replacements:",
+        "        assert raw.count(old) == 1, (old, raw[:128])",
+        "        raw = raw.replace(old, new)",
+        "    path = " + Python.literal(dir) + " + '/' + name",
+        "    open(path, 'wb').write(raw)",
+        "    return np.load(path)",
+        "a = save_as('native.npy', np.array([1.5, -2.25, np.inf], '<f8'), [(b\"'<f8'\", b\"'=f8'\")])",
+        "b = save_as('pipe.npy', np.array([7, -8, 2**31 - 1], '<i4'), [(b\"'<i4'\", b\"'|i4'\")])",
+        "s = np.zeros(3, [('a', '<i2'), ('b', 'u1'), ('c', '<f4')])",
+        "s['a'] = [1, -2, 3]; s['b'] = [0, 128, 255]; s['c'] = [0.5, -1, 3]",
+        "s = save_as('mixed.npy', s, [(b\"'<i2'\", b\"'=i2'\"), (b\"'<f4'\", b\"'|f4'\")])",
+        "emit({'native.npy': [{'value': canon(v)} for v in a], 'pipe.npy': [{'value': canon(v)} for v in b],",
+        "      'mixed.npy': [{n: canon(r[n]) for n in s.dtype.names} for r in s]})"));
+    Map<String, Object> expectedRows = SparkValues.parseJsonObject(rows);
+    for (String name : List.of("native.npy", "pipe.npy", "mixed.npy")) {
+      assertEquals(expectedRows.get(name), SparkValues.canonical(read(name).collectAsList()), name);
+    }
+    assertEquals(DataTypes.DoubleType, valueType("native.npy"));
   }
 
   private static DataType valueType(String name) {
@@ -207,18 +272,5 @@ class NpyTypesReadTest {
   private static Dataset<Row> read(String name) {
     SparkSession spark = SparkTestSession.get();
     return spark.read().format("npy").load(dir.resolve(name).toString());
-  }
-
-  private static String pythonList(List<String> items) {
-    StringBuilder sb = new StringBuilder("[");
-    for (String item : items) {
-      sb.append(Python.literal(item)).append(", ");
-    }
-    return sb.append(']').toString();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

@@ -3,24 +3,33 @@ package io.sparkmemmap.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.catalog.NpyTable;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
-import org.apache.spark.sql.execution.metric.SQLMetric;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.connector.read.Batch;
+import org.apache.spark.sql.connector.read.InputPartition;
+import org.apache.spark.sql.connector.read.PartitionReader;
+import org.apache.spark.sql.util.CaseInsensitiveStringMap;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * One file read by several tasks: every row exactly once and in order, and each task mapping only its own rows,
- * as the scan's {@code bytesMapped} metric shows.
+ * as the scan's {@code bytesMapped} metric shows, and unmapping them when it ends; partition and batch sizes.
  */
 class PartitionedReadTest {
   private static final int ROWS = 20_000;
@@ -54,10 +63,10 @@ class PartitionedReadTest {
       }
     }
     long fileBytes = Files.size(dir.resolve("c.npy"));
-    assertEquals(DATA_BYTES, metric(df, "bytesMapped"), "tasks map their own rows only, not the "
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"), "tasks map their own rows only, not the "
         + partitions + " x " + fileBytes + " bytes of whole files");
-    assertEquals(DATA_BYTES, metric(df, "bytesRead"));
-    assertEquals(ROWS, metric(df, "rowsRead"));
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesRead"));
+    assertEquals(ROWS, QueryPlans.metric(df, "rowsRead"));
   }
 
   @Test
@@ -69,7 +78,7 @@ class PartitionedReadTest {
     for (int i = 0; i < ROWS; i++) {
       assertEquals((double) (i * COLUMNS + 5), rows.get(i).getDouble(0));
     }
-    assertEquals((long) ROWS * 8, metric(df, "bytesMapped"), "one of eight Fortran segments mapped");
+    assertEquals((long) ROWS * 8, QueryPlans.metric(df, "bytesMapped"), "one of eight Fortran segments mapped");
   }
 
   @Test
@@ -77,7 +86,7 @@ class PartitionedReadTest {
     Dataset<Row> df = SparkTestSession.get().read().format("npy").load(dir.resolve("c.npy").toString())
         .selectExpr("_row_index");
     assertEquals(ROWS, df.collectAsList().size());
-    assertEquals(0, metric(df, "bytesMapped"));
+    assertEquals(0, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
@@ -88,14 +97,63 @@ class PartitionedReadTest {
     assertEquals(DATA_BYTES, stats.sizeInBytes().longValue());
   }
 
-  /** The value of a scan metric after the query ran. */
-  static long metric(Dataset<Row> df, String name) {
-    for (SparkPlan leaf : CollectionConverters.asJava(df.queryExecution().executedPlan().collectLeaves())) {
-      if (leaf instanceof BatchScanExec scan) {
-        SQLMetric metric = scan.metrics().get(name).get();
-        return metric.value();
+  @Test
+  void maxPartitionBytesDefaultsToTheSessionsFileSetting() {
+    SparkSession spark = SparkTestSession.get();
+    String c = dir.resolve("c.npy").toString();
+    // 1.28 MB is less than Spark's open cost of 4 MB per file: one partition under the default 128 MiB
+    assertEquals(1, spark.read().format("npy").load(c).rdd().getNumPartitions());
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "128k");
+    try {
+      assertEquals(10, spark.read().format("npy").load(c).rdd().getNumPartitions(), "1,280,000 bytes / 128 KiB");
+      assertEquals(3, spark.read().format("npy").option("maxPartitionBytes", "512k").load(c).rdd()
+          .getNumPartitions(), "the option wins over the session's setting");
+    } finally {
+      spark.conf().unset("spark.sql.files.maxPartitionBytes");
+    }
+  }
+
+  @Test
+  void batchesHoldBatchSizeRows() throws IOException {
+    assertEquals(List.of(4096, 4096, 4096, 4096, 3616), batchRows(Map.of()), "4096 rows by default");
+    assertEquals(List.of(7000, 7000, 6000), batchRows(Map.of("batchSize", "7000")));
+    assertEquals(List.of(20_000), batchRows(Map.of("batchSize", "1000000")));
+  }
+
+  /** The row counts of the batches the one partition of c.npy reads as, with the given options. */
+  private static List<Integer> batchRows(Map<String, String> options) throws IOException {
+    SparkTestSession.get(); // the table reads the session's Hadoop configuration
+    Map<String, String> all = new HashMap<>(options);
+    all.put("path", dir.resolve("c.npy").toString());
+    Batch batch = new NpyTable(ArrayFormat.NPY, null, all).newScanBuilder(CaseInsensitiveStringMap.empty()).build()
+        .toBatch();
+    InputPartition[] partitions = batch.planInputPartitions();
+    assertEquals(1, partitions.length);
+    List<Integer> rows = new ArrayList<>();
+    try (PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0])) {
+      while (reader.next()) {
+        ColumnarBatch columns = reader.get();
+        rows.add(columns.numRows());
+        double last = columns.column(0).getArray(columns.numRows() - 1).getDouble(COLUMNS - 1);
+        assertEquals(rows.stream().mapToInt(Integer::intValue).sum() * COLUMNS - 1, last, 0.0);
       }
     }
-    throw new AssertionError("no scan in " + df.queryExecution().executedPlan());
+    return rows;
+  }
+
+  /**
+   * Tasks unmap what they mapped when they end, rather than leaving it to the garbage collector: once the query has
+   * run, this JVM (where local tasks run) maps no byte of the file.
+   */
+  @Test
+  void mappingsAreReleasedWhenTasksEnd() throws IOException {
+    Path file = dir.resolve("f.npy");
+    Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "256k")
+        .load(file.toString());
+    assertEquals(ROWS, df.collectAsList().size());
+    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"));
+    List<String> stillMapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(line -> line.endsWith(file.toString())).toList();
+    assertEquals(List.of(), stillMapped, "mappings of " + file + " left after the query");
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
 import java.nio.file.Files;
@@ -31,7 +32,7 @@ class PositionedReadTest {
   @BeforeAll
   static void writeFiles() throws Exception {
     Files.createDirectories(dir.resolve("parts"));
-    expected = cast(SparkValues.parseJson(Python.run(String.join("\n",
+    expected = SparkValues.parseJsonObject(Python.run(String.join("\n",
         "d = " + Python.literal(dir) + " + '/'",
         "a = (np.arange(3000 * 4, dtype='>i4') - 70).reshape(3000, 4)",
         "np.save(d + 'a.npy', a)",
@@ -40,7 +41,7 @@ class PositionedReadTest {
         "w = np.asfortranarray((np.arange(40 * 300, dtype='<f8') / 3).reshape(40, 300))",
         "np.save(d + 'wide_f.npy', w)",
         "emit({'a': [{'value': canon(r)} for r in a], 'w': [{'value': canon(r)} for r in w]})",
-        ""))));
+        "")));
   }
 
   @Test
@@ -48,10 +49,10 @@ class PositionedReadTest {
     Dataset<Row> df = nonLocal().option("maxPartitionBytes", "8k").load(uri("a.npy"));
     assertTrue(df.rdd().getNumPartitions() >= 4);
     assertEquals(expected.get("a"), SparkValues.canonical(df.collectAsList()));
-    assertEquals(3000L * 16, PartitionedReadTest.metric(df, "bytesMapped"), "each task read its own bytes once");
+    assertEquals(3000L * 16, QueryPlans.metric(df, "bytesMapped"), "each task read its own bytes once");
     Dataset<Row> some = nonLocal().load(uri("a.npy")).where("_row_index between 10 and 19");
     assertEquals(10, some.collectAsList().size());
-    assertEquals(10L * 16, PartitionedReadTest.metric(some, "bytesMapped"));
+    assertEquals(10L * 16, QueryPlans.metric(some, "bytesMapped"));
   }
 
   @Test
@@ -69,7 +70,7 @@ class PositionedReadTest {
         .load(dir.resolve("wide_f.npy").toString());
     assertTrue(df.rdd().getNumPartitions() >= 4);
     assertEquals(expected.get("w"), SparkValues.canonical(df.collectAsList()));
-    assertEquals(40L * 300 * 8, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertEquals(40L * 300 * 8, QueryPlans.metric(df, "bytesMapped"));
   }
 
   private static DataFrameReader nonLocal() {
@@ -80,10 +81,5 @@ class PositionedReadTest {
 
   private static String uri(String name) {
     return NonLocalTestFileSystem.SCHEME + "://" + dir.resolve(name).toAbsolutePath();
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> cast(Object o) {
-    return (Map<String, Object>) o;
   }
 }

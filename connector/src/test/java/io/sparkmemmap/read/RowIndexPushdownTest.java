@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.format.NpyHeader;
 import io.sparkmemmap.format.NumpyDescr;
@@ -13,7 +14,6 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongPredicate;
 import java.util.stream.Collectors;
@@ -22,12 +22,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.execution.FilterExec;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.BatchScanExec;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Predicates on {@code _row_index}, LIMIT and OFFSET select row ranges at planning: the rows outside are never
@@ -101,9 +98,10 @@ class RowIndexPushdownTest {
       assertEquals(want[i], rows.get(i).getLong(0), where);
       assertEquals(want[i] * 3, rows.get(i).getLong(1), where);
     }
-    assertFalse(hasFilter(df), where + " is pushed completely: " + df.queryExecution().executedPlan());
-    assertEquals(want.length * 8L, PartitionedReadTest.metric(df, "bytesMapped"), where + ": only its rows mapped");
-    assertEquals(want.length, PartitionedReadTest.metric(df, "rowsRead"), where);
+    assertFalse(QueryPlans.contains(df, FilterExec.class),
+        where + " is pushed completely: " + df.queryExecution().executedPlan());
+    assertEquals(want.length * 8L, QueryPlans.metric(df, "bytesMapped"), where + ": only its rows mapped");
+    assertEquals(want.length, QueryPlans.metric(df, "rowsRead"), where);
   }
 
   @Test
@@ -111,20 +109,20 @@ class RowIndexPushdownTest {
     SparkSession spark = spark();
     Dataset<Row> df = spark.sql("SELECT _row_index FROM v WHERE _row_index < 100 AND value % 2 = 0");
     assertEquals(50, df.collectAsList().size());
-    assertTrue(hasFilter(df));
-    assertEquals(100 * 8L, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertTrue(QueryPlans.contains(df, FilterExec.class));
+    assertEquals(100 * 8L, QueryPlans.metric(df, "bytesMapped"));
 
     df = spark.sql("SELECT _row_index FROM v WHERE (_row_index < 100 AND value > 30) OR _row_index >= 9990");
     List<Long> rows = df.collectAsList().stream().map(r -> r.getLong(0)).toList();
     List<Long> want = LongStream.range(0, ROWS).filter(r -> (r < 100 && r * 3 > 30) || r >= 9990).boxed().toList();
     assertEquals(want, rows);
-    assertTrue(hasFilter(df));
-    assertEquals(110 * 8L, PartitionedReadTest.metric(df, "bytesMapped"), "the superset [0, 100) [9990, end)");
+    assertTrue(QueryPlans.contains(df, FilterExec.class));
+    assertEquals(110 * 8L, QueryPlans.metric(df, "bytesMapped"), "the superset [0, 100) [9990, end)");
 
     df = spark.sql("SELECT _row_index FROM v WHERE _row_index < 100 OR value = 300");
     assertEquals(LongStream.range(0, 101).boxed().toList(), df.collectAsList().stream().map(r -> r.getLong(0))
         .toList());
-    assertEquals(ROWS * 8L, PartitionedReadTest.metric(df, "bytesMapped"), "nothing known: every row read");
+    assertEquals(ROWS * 8L, QueryPlans.metric(df, "bytesMapped"), "nothing known: every row read");
   }
 
   @Test
@@ -135,8 +133,8 @@ class RowIndexPushdownTest {
         .map(r -> r.getString(0).replaceAll(".*/", "") + ":" + r.getLong(1) + "=" + r.getInt(2)).toList();
     assertEquals(List.of("p0.npy:2=2", "p0.npy:3=3", "p0.npy:4=4", "p2.npy:2=202", "p2.npy:3=203",
         "p2.npy:4=204", "p2.npy:6=206", "p3.npy:2=302"), rows);
-    assertFalse(hasFilter(df));
-    assertEquals(8 * 4L, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertFalse(QueryPlans.contains(df, FilterExec.class));
+    assertEquals(8 * 4L, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
@@ -145,7 +143,7 @@ class RowIndexPushdownTest {
         .where("_row_index IN (3, 4, 1000, 1001, 1002)").selectExpr("_row_index", "value");
     assertEquals(List.of("3=9", "4=12", "1000=3000", "1001=3003", "1002=3006"), df.collectAsList().stream()
         .map(r -> r.getLong(0) + "=" + r.getLong(1)).toList());
-    assertFalse(hasFilter(df));
+    assertFalse(QueryPlans.contains(df, FilterExec.class));
   }
 
   @Test
@@ -161,7 +159,7 @@ class RowIndexPushdownTest {
     Dataset<Row> files = SparkTestSession.get().read().format("npy").load(dir.resolve("parts").toString())
         .selectExpr("value").offset(4).limit(6);
     assertEquals(List.of(4, 200, 201, 202, 203, 204), files.collectAsList().stream().map(r -> r.getInt(0)).toList());
-    assertEquals(6 * 4L, PartitionedReadTest.metric(files, "bytesMapped"), "the limit spans files");
+    assertEquals(6 * 4L, QueryPlans.metric(files, "bytesMapped"), "the limit spans files");
   }
 
   private static void checkRows(Dataset<Row> df, long first, int count) {
@@ -173,7 +171,7 @@ class RowIndexPushdownTest {
     }
     String plan = df.queryExecution().executedPlan().toString();
     assertFalse(plan.contains("Limit") || plan.contains("Offset"), "limit and offset pushed: " + plan);
-    assertEquals(count * 8L, PartitionedReadTest.metric(df, "bytesMapped"));
+    assertEquals(count * 8L, QueryPlans.metric(df, "bytesMapped"));
   }
 
   @Test
@@ -217,28 +215,9 @@ class RowIndexPushdownTest {
         "rows just outside the range are left out");
     assertEquals(count, result.getLong(1));
     assertEquals(from + count - 1, result.getLong(2));
-    long mapped = PartitionedReadTest.metric(df, "bytesMapped");
+    long mapped = QueryPlans.metric(df, "bytesMapped");
     long fileBytes = java.nio.file.Files.size(file);
     assertEquals(count * 4, mapped);
     assertTrue(mapped <= fileBytes / 100, mapped + " of " + fileBytes + " bytes mapped");
-  }
-
-  static boolean hasFilter(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return nodes.stream().anyMatch(n -> n instanceof FilterExec);
-  }
-
-  private static void collect(SparkPlan plan, List<SparkPlan> into) {
-    into.add(plan);
-    for (SparkPlan child : CollectionConverters.asJava(plan.children())) {
-      collect(child, into);
-    }
-  }
-
-  static BatchScanExec scan(Dataset<Row> df) {
-    List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
-    return (BatchScanExec) nodes.stream().filter(n -> n instanceof BatchScanExec).findFirst().orElseThrow();
   }
 }

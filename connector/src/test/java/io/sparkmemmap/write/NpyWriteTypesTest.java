@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -31,7 +32,9 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.YearMonthIntervalType;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -83,8 +86,25 @@ class NpyWriteTypesTest {
     return df.collectAsList().stream().map(r -> canonical(r.get(0))).toList();
   }
 
-  @Test
-  void everySparkTypeOfTheSpecTableAsAStructuredArray() {
+  /** Each Spark type of the SPEC table, as a column, and the NumPy dtype its field must have. */
+  private static final Map<String, String> SPEC_TABLE_DTYPES = specTableDtypes();
+
+  private static Map<String, String> specTableDtypes() {
+    Map<String, String> dtypes = new LinkedHashMap<>();
+    for (String[] column : new String[][] {{"b", "|b1"}, {"i1", "|i1"}, {"i2", "<i2"}, {"i4", "<i4"},
+        {"i8", "<i8"}, {"f4", "<f4"}, {"f8", "<f8"}, {"d", "<M8[D]"}, {"ts", "<M8[us]"}, {"tsz", "<M8[us]"},
+        {"dt", "<m8[us]"}, {"ym", "<m8[M]"}, {"s", "<U6"}, {"bin", "|S6"}}) {
+      dtypes.put(column[0], column[1]);
+    }
+    return dtypes;
+  }
+
+  /**
+   * Every Spark type of the SPEC's table as a field of one structured array (written in two partitions): one test
+   * per type, on its dtype and its values, after one on the fields' order and the row count.
+   */
+  @TestFactory
+  Stream<DynamicTest> everySparkTypeOfTheSpecTableAsAStructuredArray() {
     StructType schema = new StructType(new StructField[] {
         field("b", DataTypes.BooleanType),
         field("i1", DataTypes.ByteType),
@@ -115,13 +135,40 @@ class NpyWriteTypesTest {
     Path out = dir.resolve("all.npy");
     df.write().format("npy").option("singleFile", "true").option("stringLength", "6").save(out.toString());
 
-    Map<String, Object> numpy = NumpyChecks.singleFile(out);
-    assertEquals("[('b', '|b1'), ('i1', '|i1'), ('i2', '<i2'), ('i4', '<i4'), ('i8', '<i8'), ('f4', '<f4'), "
-        + "('f8', '<f8'), ('d', '<M8[D]'), ('ts', '<M8[us]'), ('tsz', '<M8[us]'), ('dt', '<m8[us]'), "
-        + "('ym', '<m8[M]'), ('s', '<U6'), ('bin', '|S6')]", numpy.get("descr"));
-    assertEquals(List.of(BigInteger.valueOf(3)), numpy.get("shape"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> numpy = (Map<String, Object>) NumpyChecks.run(String.join("\n",
+        "a = check(" + Python.literal(out) + ")",
+        "emit({'dtypes': {n: a.dtype[n].str for n in a.dtype.names}, 'names': list(a.dtype.names),",
+        "      'shape': list(a.shape), 'values': canon(a)})"));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> dtypes = (Map<String, Object>) numpy.get("dtypes");
     // the single file holds the partitions in order: compare with the same rows collected in partition order
-    assertEquals(canonicalRows(df), numpy.get("values"));
+    List<Object> written = canonicalRows(df);
+    List<DynamicTest> tests = new ArrayList<>();
+    tests.add(DynamicTest.dynamicTest("fields in column order, one row per row", () -> {
+      assertEquals(List.copyOf(SPEC_TABLE_DTYPES.keySet()), numpy.get("names"));
+      assertEquals(List.of(BigInteger.valueOf(3)), numpy.get("shape"));
+    }));
+    for (StructField column : schema.fields()) {
+      String name = column.name();
+      String dtype = SPEC_TABLE_DTYPES.get(name);
+      tests.add(DynamicTest.dynamicTest(column.dataType().simpleString() + " as " + dtype, () -> {
+        assertEquals(dtype, dtypes.get(name), "dtype of " + name);
+        assertEquals(columnOf(written, name), columnOf(rowsOf(numpy.get("values")), name), "values of " + name);
+      }));
+    }
+    return tests.stream();
+  }
+
+  /** One field of every row, rows in canonical form. */
+  @SuppressWarnings("unchecked")
+  private static List<Object> columnOf(List<Object> rows, String name) {
+    return rows.stream().map(row -> ((Map<String, Object>) row).get(name)).toList();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Object> rowsOf(Object rows) {
+    return (List<Object>) rows;
   }
 
   @Test
@@ -291,6 +338,24 @@ class NpyWriteTypesTest {
         "raw = np.fromfile(" + Python.literal(out) + ", 'u1')[-12:]",
         "emit([a['a'].tolist(), a['b'].tolist(), raw[1:4].tolist(), raw[8:].tolist()])"));
     assertEquals(SparkValues.parseJson("[[0,1,2,3,4,5,6,7,8,9], [0,1,2,3,4,5,6,7,8,9], [0,0,0], [0,0,0,0]]"), result);
+  }
+
+  @Test
+  void structuredDtypeOptionCastsTheFieldsOfStructColumns() {
+    Dataset<Row> df = spark.range(0, 6, 1, 2).selectExpr("id",
+        "named_struct('x', id / 4, 'y', named_struct('z', id * 1000, 'w', array(cast(id as int), 200))) as pos");
+    String descr = "[('id', '>i2'), ('pos', [('x', '<f2'), ('y', [('z', '>i4'), ('w', 'u1', (2,))])])]";
+    Path out = dir.resolve("nested-cast.npy");
+    df.write().format("npy").option("singleFile", "true").option("dtype", descr).save(out.toString());
+    Object same = NumpyChecks.run(String.join("\n",
+        "a = check(" + Python.literal(out) + ")",
+        "e = np.zeros(6, " + descr + ")",
+        "e['id'] = range(6)",
+        "e['pos']['x'] = np.arange(6) / 4",
+        "e['pos']['y']['z'] = np.arange(6) * 1000",
+        "e['pos']['y']['w'] = np.stack([np.arange(6), np.full(6, 200)], axis=1).astype('u1')",
+        "emit([a.dtype == e.dtype, a.tobytes() == e.tobytes()])"));
+    assertEquals(List.of(true, true), same, "dtype and bytes of np.zeros(6, dtype) filled with astype casts");
   }
 
   @Test

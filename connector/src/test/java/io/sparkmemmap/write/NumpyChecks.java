@@ -1,5 +1,6 @@
 package io.sparkmemmap.write;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /** What the write tests ask NumPy about the files Spark wrote. */
@@ -85,6 +87,27 @@ final class NumpyChecks {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The regular files at {@code path} (a directory's, by relative path; a file's under ""), with their bytes. */
+  static Map<String, byte[]> snapshot(Path path) throws IOException {
+    Map<String, byte[]> files = new TreeMap<>();
+    if (Files.isDirectory(path)) {
+      try (Stream<Path> walk = Files.walk(path)) {
+        for (Path p : walk.filter(Files::isRegularFile).toList()) {
+          files.put(path.relativize(p).toString(), Files.readAllBytes(p));
+        }
+      }
+    } else {
+      files.put("", Files.readAllBytes(path));
+    }
+    return files;
+  }
+
+  /** The same files with the same bytes, as {@link #snapshot} gives them. */
+  static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual) {
+    assertEquals(expected.keySet(), actual.keySet());
+    expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
   }
 
   /** The message of {@code e} and all its causes, for asserting what an error says. */

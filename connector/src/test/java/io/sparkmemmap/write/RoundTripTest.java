@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.SpecTypes;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,15 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
  * Values are what Spark can hold exactly: whole microseconds for finer units, canonical booleans.
  */
 class RoundTripTest {
-  /** Every scalar type of the SPEC table, as the read tests list them; multi-byte ones in both byte orders. */
-  private static final List<String> TYPES = List.of(
-      "b1", "i1", "u1", "i2", "i4", "i8", "u2", "u4", "u8", "f2", "f4", "f8", "c8", "c16",
-      "M8[Y]", "M8[M]", "M8[W]", "M8[D]", "M8[h]", "M8[m]", "M8[s]", "M8[ms]", "M8[us]", "M8[ns]", "M8[ps]",
-      "M8[fs]", "M8[as]", "M8[10ms]", "M8[3D]",
-      "m8[Y]", "m8[M]", "m8[W]", "m8[D]", "m8[h]", "m8[m]", "m8[s]", "m8[ms]", "m8[us]", "m8[ns]", "m8[ps]",
-      "m8[fs]", "m8[as]", "m8[7s]",
-      "S5", "U4", "V3");
-
   /** 1-D arrays of one simple dtype: a single column {@code value}. */
   private static final List<String> ONE_D = List.of("<f2", ">M8[ns]", "<U4", "|S5", "<u8", ">m8[Y]");
 
@@ -99,7 +90,7 @@ class RoundTripTest {
         "    return t.replace('<', 'le_').replace('<', 'le_').replace('>', 'be_').replace('|', '').replace('[', '_').replace(']', '')",
         "ROWS = 11",
         "fields = []",
-        "for t in " + pythonList(TYPES) + ":",
+        "for t in " + Python.literal(SpecTypes.SCALARS) + ":",
         "    for order in ('<>' if t[0] not in 'SV' else '|'):",
         "        dt = np.dtype(order + t) if order != '|' else np.dtype(t)",
         "        v = values(t).astype(dt)",
@@ -109,14 +100,10 @@ class RoundTripTest {
         "for n, _, v in fields:",
         "    a[n] = v",
         "np.save(d + '/all.npy', a)",
-        "for t in " + pythonList(ONE_D) + ":",
+        "for t in " + Python.literal(ONE_D) + ":",
         "    np.save(d + '/' + fname(t) + '.npy', values(t[1:]).astype(np.dtype(t)))",
         shaped.toString(),
         "emit([n for n, _, _ in fields])"));
-  }
-
-  private static String pythonList(List<String> items) {
-    return items.stream().map(Python::literal).reduce((a, b) -> a + ", " + b).map(s -> "[" + s + "]").orElse("[]");
   }
 
   /** The name the script's {@code fname} gives a dtype, plus {@code .npy}. */
@@ -153,12 +140,29 @@ class RoundTripTest {
         assertEquals(List.of(true, true, true), same.get(name).subList(0, 3), name + ": " + same.get(name))));
   }
 
-  /** The fields of all.npy, one per dtype and byte order, each a column whose metadata carries its dtype back. */
+  /**
+   * One test per dtype and byte order: its field of all.npy is a column whose metadata carries the dtype back, so
+   * that the field written back has the same dtype and the same bytes.
+   */
   @TestFactory
-  Stream<DynamicTest> everyDtypeIsAColumn() {
-    List<String> columns = List.of(spark.read().format("npy").load(dir.resolve("all.npy").toString()).columns());
-    assertEquals(TYPES.size() * 2 - 2, allFields.size());
-    return allFields.stream().map(name -> DynamicTest.dynamicTest(name,
-        () -> assertTrue(columns.contains(name), name + " not among " + columns)));
+  Stream<DynamicTest> everyDtypeIsAColumnWrittenBackAsItsField() {
+    Path source = dir.resolve("all.npy");
+    Path copy = dir.resolve("fields-all.npy");
+    Dataset<Row> df = spark.read().format("npy").load(source.toString());
+    List<String> columns = List.of(df.columns());
+    df.write().format("npy").option("singleFile", "true").save(copy.toString());
+    @SuppressWarnings("unchecked")
+    Map<String, List<Object>> same = (Map<String, List<Object>>) NumpyChecks.run(String.join("\n",
+        "a, b = np.load(" + Python.literal(source) + "), check(" + Python.literal(copy) + ")",
+        "emit({n: [n in (b.dtype.names or ()) and a.dtype[n] == b.dtype[n],",
+        "          n in (b.dtype.names or ()) and a[n].tobytes() == b[n].tobytes(),",
+        "          a.dtype[n].str, b.dtype[n].str if n in (b.dtype.names or ()) else None]",
+        "      for n in a.dtype.names})"));
+    assertEquals(SpecTypes.SCALARS.size() * 2 - 2, allFields.size());
+    return allFields.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+      assertTrue(columns.contains(name), name + " not among " + columns);
+      assertEquals(List.of(true, true), same.get(name).subList(0, 2),
+          name + ": same dtype, same bytes (dtypes " + same.get(name).subList(2, 4) + ")");
+    }));
   }
 }

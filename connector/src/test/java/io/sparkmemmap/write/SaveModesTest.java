@@ -47,35 +47,16 @@ class SaveModesTest {
     return SparkValues.canonical((Object) LongStream.range(from, to).boxed().toList());
   }
 
-  private static Map<String, byte[]> snapshot(Path path) throws IOException {
-    Map<String, byte[]> files = new java.util.TreeMap<>();
-    if (Files.isDirectory(path)) {
-      try (Stream<Path> walk = Files.walk(path)) {
-        for (Path p : walk.filter(Files::isRegularFile).toList()) {
-          files.put(path.relativize(p).toString(), Files.readAllBytes(p));
-        }
-      }
-    } else {
-      files.put("", Files.readAllBytes(path));
-    }
-    return files;
-  }
-
-  private static void assertSameFiles(Map<String, byte[]> expected, Map<String, byte[]> actual) {
-    assertEquals(expected.keySet(), actual.keySet());
-    expected.forEach((name, bytes) -> assertArrayEquals(bytes, actual.get(name), name));
-  }
-
   @Test
   void errorIfExistsIsTheDefault() throws IOException {
     for (boolean single : List.of(false, true)) {
       Path target = dir.resolve("default-" + single);
       longs(0, 10).write().format("npy").option("singleFile", single).save(target.toString());
-      Map<String, byte[]> before = snapshot(target);
+      Map<String, byte[]> before = NumpyChecks.snapshot(target);
       Exception e = assertThrows(Exception.class,
           () -> longs(10, 20).write().format("npy").option("singleFile", single).save(target.toString()));
       assertTrue(NumpyChecks.messages(e).contains("already exists"), NumpyChecks.messages(e));
-      assertSameFiles(before, snapshot(target));
+      NumpyChecks.assertSameFiles(before, NumpyChecks.snapshot(target));
       NumpyChecks.assertNoStaging(target);
     }
     Path empty = Files.createDirectory(dir.resolve("empty"));
@@ -90,9 +71,9 @@ class SaveModesTest {
     Path target = dir.resolve("ignore.npy");
     longs(0, 10).write().format("npy").mode("ignore").option("singleFile", "true").save(target.toString());
     assertEquals(canonicalRange(0, 10), NumpyChecks.singleFile(target).get("values"));
-    Map<String, byte[]> before = snapshot(target);
+    Map<String, byte[]> before = NumpyChecks.snapshot(target);
     longs(10, 30).write().format("npy").mode("ignore").option("singleFile", "true").save(target.toString());
-    assertSameFiles(before, snapshot(target));
+    NumpyChecks.assertSameFiles(before, NumpyChecks.snapshot(target));
     NumpyChecks.assertNoStaging(target);
   }
 

@@ -20,6 +20,11 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,8 +33,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A 3 GiB {@code .npy} (sparse on disk: a NumPy header, {@link RandomAccessFile#setLength}, a few known values)
  * read by an application submitted with spark-submit and the shaded jar: on {@code local[2]}, and on the
- * standalone cluster, where its byte ranges are split across both executors and each maps only its own. The
- * application writes the non-zero elements as one {@code .npy}, which NumPy checks.
+ * standalone cluster, where its byte ranges are split across both executors and each maps only its own: the input
+ * partitions are disjoint row ranges that cover the array, and each task maps exactly its own partition's bytes.
+ * The application writes the non-zero elements as one {@code .npy}, which NumPy checks.
  */
 @ExtendWith(StandaloneClusterExtension.class)
 class BigSparseArrayTest {
@@ -81,6 +87,7 @@ class BigSparseArrayTest {
     ScanResult result = submit(dir, "sparse-local", Map.of("spark.master", "local[2]"));
 
     result.assertOutputIsTheMarkedElements();
+    result.assertEachTaskMappedOnlyItsOwnRows();
     assertEquals(List.of("driver"), result.scanExecutors(), "local mode runs the scan in the driver");
   }
 
@@ -97,8 +104,7 @@ class BigSparseArrayTest {
         mapped.getValue() > 0 && mapped.getValue() < dataBytes,
         "executor " + mapped.getKey() + " mapped only a part of the " + dataBytes + " data bytes: "
             + mappedByExecutor)));
-    assertEquals(dataBytes, mappedByExecutor.values().stream().mapToLong(Long::longValue).sum(),
-        "every data byte was mapped exactly once, by one executor or the other: " + mappedByExecutor);
+    result.assertEachTaskMappedOnlyItsOwnRows();
   }
 
   private static ScanResult submit(Path dir, String name, Map<String, String> conf) throws Exception {
@@ -110,7 +116,8 @@ class BigSparseArrayTest {
         .application(ItEnvironment.jobsJar(), SparseScanJob.class.getName(),
             input.toString(), output.toString(), resultFile.toString())
         .runSuccessfully(LIMIT);
-    return new ScanResult(RecordedTasks.of(JobResults.read(resultFile)), output);
+    Properties reported = JobResults.read(resultFile);
+    return new ScanResult(RecordedTasks.of(reported), PartitionRows.of(reported), output);
   }
 
   private static double valueAt(long index) {
@@ -121,8 +128,26 @@ class BigSparseArrayTest {
     return Arrays.stream(MARKED).mapToObj(Long::toString).collect(Collectors.joining(","));
   }
 
+  /** The rows of one input partition: {@code first..last}, {@code count} of them. */
+  private record PartitionRows(long first, long last, long count) {
+    private static final Pattern KEY = Pattern.compile("partition\\.(\\d+)\\.rows");
+
+    /** Each partition's rows as {@link SparseScanJob} reported them, by partition. */
+    static SortedMap<Integer, PartitionRows> of(Properties reported) {
+      SortedMap<Integer, PartitionRows> partitions = new TreeMap<>();
+      for (String key : reported.stringPropertyNames()) {
+        Matcher partition = KEY.matcher(key);
+        if (partition.matches()) {
+          long[] rows = Arrays.stream(reported.getProperty(key).split(",")).mapToLong(Long::parseLong).toArray();
+          partitions.put(Integer.parseInt(partition.group(1)), new PartitionRows(rows[0], rows[1], rows[2]));
+        }
+      }
+      return partitions;
+    }
+  }
+
   /** What {@link SparseScanJob} reported and wrote. */
-  private record ScanResult(RecordedTasks tasks, Path output) {
+  private record ScanResult(RecordedTasks tasks, SortedMap<Integer, PartitionRows> partitions, Path output) {
     /** The executors that ran tasks of the scan (those that reported mapping bytes). */
     List<String> scanExecutors() {
       return List.copyOf(bytesMappedByExecutor().keySet());
@@ -130,6 +155,32 @@ class BigSparseArrayTest {
 
     Map<String, Long> bytesMappedByExecutor() {
       return tasks.sumByExecutor(SparseScanJob.BYTES_MAPPED);
+    }
+
+    /**
+     * The input partitions hold the rows once each, in order: each starts where the one before ended. Each task of
+     * the write ran one partition and mapped exactly the bytes of that partition's rows, none of another's.
+     */
+    void assertEachTaskMappedOnlyItsOwnRows() {
+      String seen = "partitions " + partitions + ", tasks " + tasks.tasks();
+      long next = 0;
+      for (Map.Entry<Integer, PartitionRows> partition : partitions.entrySet()) {
+        PartitionRows rows = partition.getValue();
+        assertEquals(next, rows.first(), "partition " + partition.getKey() + " starts after the one before: " + seen);
+        assertEquals(rows.last() - rows.first() + 1, rows.count(),
+            "partition " + partition.getKey() + " is a range of rows: " + seen);
+        next = rows.last() + 1;
+      }
+      assertEquals(ROWS, next, "the partitions end with the last row: " + seen);
+      List<RecordedTasks.Task> successful =
+          tasks.tasks().stream().filter(RecordedTasks.Task::successful).collect(Collectors.toList());
+      assertEquals(List.copyOf(partitions.keySet()),
+          successful.stream().map(RecordedTasks.Task::partition).sorted().collect(Collectors.toList()),
+          "one successful task per partition: " + seen);
+      assertAll(successful.stream().map(task -> () -> assertEquals(
+          partitions.get(task.partition()).count() * Double.BYTES, task.metrics().get(SparseScanJob.BYTES_MAPPED),
+          "the task of partition " + task.partition() + " on executor " + task.executorId()
+              + " mapped the bytes of its rows: " + seen)));
     }
 
     void assertOutputIsTheMarkedElements() {

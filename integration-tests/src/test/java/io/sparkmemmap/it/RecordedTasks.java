@@ -8,8 +8,8 @@ import java.util.TreeMap;
 
 /** The tasks a job's {@code TaskMetricsRecorder} stored in its result file, and the job's row count. */
 record RecordedTasks(long count, List<RecordedTasks.Task> tasks) {
-  /** One finished task: where it ran, whether it succeeded, its metric values by name. */
-  record Task(String executorId, boolean successful, Map<String, Long> metrics) {}
+  /** One finished task: its partition, where it ran, whether it succeeded, its metric values by name. */
+  record Task(int partition, String executorId, boolean successful, Map<String, Long> metrics) {}
 
   static RecordedTasks of(Properties properties) {
     List<Task> tasks = new ArrayList<>();
@@ -22,7 +22,8 @@ record RecordedTasks(long count, List<RecordedTasks.Task> tasks) {
           metrics.put(key.substring(prefix.length()), Long.parseLong(properties.getProperty(key)));
         }
       }
-      tasks.add(new Task(properties.getProperty("task." + i + ".executor"),
+      tasks.add(new Task(Integer.parseInt(properties.getProperty("task." + i + ".partition")),
+          properties.getProperty("task." + i + ".executor"),
           Boolean.parseBoolean(properties.getProperty("task." + i + ".successful")), metrics));
     }
     return new RecordedTasks(Long.parseLong(properties.getProperty("count")), List.copyOf(tasks));

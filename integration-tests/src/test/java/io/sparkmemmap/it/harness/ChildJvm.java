@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A JVM started by a test: a Spark master, worker or {@code SparkSubmit}, with its output in a log file.
@@ -61,6 +62,11 @@ public final class ChildJvm implements AutoCloseable {
 
   public boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The processes this JVM started (a worker's executors), and theirs. */
+  public Stream<ProcessHandle> descendants() {
+    return process.descendants();
   }
 
   /**

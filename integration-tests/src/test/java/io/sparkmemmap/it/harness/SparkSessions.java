@@ -26,10 +26,16 @@ public final class SparkSessions {
    * ({@link SparkSubmitRun#SHORT_JOB_JVM_OPTION}).
    */
   public static SparkSession onCluster(StandaloneCluster cluster, String appName) {
+    return onCluster(cluster, appName, Map.of());
+  }
+
+  /** {@link #onCluster(StandaloneCluster, String)} with more configuration ({@code spark.task.maxFailures}, say). */
+  public static SparkSession onCluster(StandaloneCluster cluster, String appName, Map<String, String> conf) {
     SparkSession.Builder builder = SparkSession.builder().appName(appName);
     cluster.applicationConf(List.of(ItEnvironment.connectorShadedJar().toString(),
         ItEnvironment.testClasses().toString())).forEach(builder::config);
     builder.config("spark.executor.extraJavaOptions", SparkSubmitRun.SHORT_JOB_JVM_OPTION);
+    conf.forEach(builder::config);
     return loopback(builder).getOrCreate();
   }
 

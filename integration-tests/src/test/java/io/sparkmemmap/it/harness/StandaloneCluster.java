@@ -41,6 +41,7 @@ public final class StandaloneCluster implements AutoCloseable {
   private final int workerCount;
   private final int coresPerWorker;
   private final List<ChildJvm> processes = new ArrayList<>();
+  private final List<ChildJvm> workers = new ArrayList<>();
   private final List<Path> workerDirs = new ArrayList<>();
 
   private StandaloneCluster(Path dir, int workerCount, int coresPerWorker) {
@@ -123,11 +124,13 @@ public final class StandaloneCluster implements AutoCloseable {
     for (int i = 1; i <= workerCount; i++) {
       Path workDir = dir.resolve("worker-" + i);
       workerDirs.add(workDir);
-      processes.add(daemon("spark-worker-" + i, "org.apache.spark.deploy.worker.Worker", sparkHome)
+      ChildJvm worker = daemon("spark-worker-" + i, "org.apache.spark.deploy.worker.Worker", sparkHome)
           .args(List.of("--host", Loopback.HOST, "--port", "0", "--webui-port", "0",
               "--cores", Integer.toString(coresPerWorker), "--memory", memoryPerWorker,
               "--work-dir", workDir.toString(), masterUrl()))
-          .start());
+          .start();
+      processes.add(worker);
+      workers.add(worker);
     }
   }
 
@@ -174,6 +177,18 @@ public final class StandaloneCluster implements AutoCloseable {
     }
     throw new IllegalStateException("the standalone cluster did not start within " + limit + " (" + lastState
         + "); logs in " + dir);
+  }
+
+  /**
+   * The JVM with process id {@code pid} if a worker of this cluster started it (an executor): the only kind of
+   * process a test may kill, to see a job outlive the loss of an executor.
+   */
+  public ProcessHandle executorProcess(long pid) {
+    return workers.stream()
+        .flatMap(ChildJvm::descendants)
+        .filter(process -> process.pid() == pid)
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("process " + pid + " is not an executor of " + this));
   }
 
   /** Stops the workers (and with them their executors), then the master. */

@@ -21,8 +21,8 @@ import scala.jdk.javaapi.CollectionConverters;
  * metric's description; the recorder learns those names from the scan node of a planned query.
  */
 public final class TaskMetricsRecorder extends SparkListener {
-  /** One finished task: where it ran and its values of the recorded metrics, by metric key. */
-  public record Task(String executorId, boolean successful, Map<String, Long> metrics) {}
+  /** One finished task: its partition, where it ran and its values of the recorded metrics, by metric key. */
+  public record Task(int partition, String executorId, boolean successful, Map<String, Long> metrics) {}
 
   /** Accumulator name (the metric's description) to the metric's key in the scan node ({@code bytesMapped}). */
   private final Map<String, String> keysByAccumulatorName;
@@ -63,12 +63,14 @@ public final class TaskMetricsRecorder extends SparkListener {
         metrics.merge(key, ((Number) info.update().get()).longValue(), Long::sum);
       }
     }
-    tasks.add(new Task(taskEnd.taskInfo().executorId(), taskEnd.taskInfo().successful(), metrics));
+    tasks.add(new Task(taskEnd.taskInfo().partitionId(), taskEnd.taskInfo().executorId(),
+        taskEnd.taskInfo().successful(), metrics));
   }
 
   /**
    * Stores every task that ended so far, once the listener bus has delivered the events posted before this
-   * call, as {@code tasks}, {@code task.<i>.executor}, {@code task.<i>.successful}, {@code task.<i>.metric.<key>}.
+   * call, as {@code tasks}, {@code task.<i>.partition}, {@code task.<i>.executor}, {@code task.<i>.successful},
+   * {@code task.<i>.metric.<key>}.
    */
   public void store(SparkContext context, Properties into) throws TimeoutException {
     context.listenerBus().waitUntilEmpty();
@@ -79,6 +81,7 @@ public final class TaskMetricsRecorder extends SparkListener {
     into.setProperty("tasks", Integer.toString(recorded.size()));
     for (int i = 0; i < recorded.size(); i++) {
       Task task = recorded.get(i);
+      into.setProperty("task." + i + ".partition", Integer.toString(task.partition()));
       into.setProperty("task." + i + ".executor", task.executorId());
       into.setProperty("task." + i + ".successful", Boolean.toString(task.successful()));
       for (Map.Entry<String, Long> metric : task.metrics().entrySet()) {

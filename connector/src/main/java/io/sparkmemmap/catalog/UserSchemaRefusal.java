@@ -1,0 +1,57 @@
+package io.sparkmemmap.catalog;
+
+import io.sparkmemmap.ArrayFormat;
+import io.sparkmemmap.MemmapDataSource;
+import io.sparkmemmap.NpyDataSource;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedDataSource;
+import org.apache.spark.sql.catalyst.rules.Rule;
+import org.apache.spark.sql.execution.datasources.DataSource;
+import scala.runtime.BoxedUnit;
+
+/**
+ * Refuses {@code spark.read.format("npy").schema(...)} with what to do instead. The sources name their paths
+ * through a catalog (which is what gives writes every save mode), and Spark refuses a user schema for such sources
+ * with a message that says only to leave it out. This rule runs in the analyzer's hint batch, which comes before the
+ * resolution batch where Spark refuses it.
+ */
+final class UserSchemaRefusal extends Rule<LogicalPlan> {
+  @Override
+  public LogicalPlan apply(LogicalPlan plan) {
+    plan.foreach(node -> {
+      if (node instanceof UnresolvedDataSource source && source.userSpecifiedSchema().isDefined()) {
+        ArrayFormat format = formatNamed(source.format());
+        if (format != null) {
+          throw new IllegalArgumentException(message(format));
+        }
+      }
+      return BoxedUnit.UNIT;
+    });
+    return plan;
+  }
+
+  /** The format of this connector that {@code name} names, or {@code null}. */
+  private ArrayFormat formatNamed(String name) {
+    Class<?> provider;
+    try {
+      provider = DataSource.lookupDataSource(name, conf());
+    } catch (RuntimeException unknown) {
+      return null; // Spark reports an unknown source itself
+    }
+    if (provider == NpyDataSource.class) {
+      return ArrayFormat.NPY;
+    }
+    return provider == MemmapDataSource.class ? ArrayFormat.MEMMAP : null;
+  }
+
+  static String message(ArrayFormat format) {
+    String schemaFrom = format == ArrayFormat.NPY
+        ? "the header of each file gives the schema"
+        : "the dtype option gives the schema, and a structured dtype names the columns: "
+            + "option(\"dtype\", \"[('x', '<f4'), ('y', '<f4')]\")";
+    return "the " + format.shortName() + " source does not take a user-specified schema (spark.read.schema(...)): "
+        + schemaFrom + ". Leave out .schema(...), and rename or cast the columns after load() with select, toDF or "
+        + "cast; or declare the columns of a table: CREATE TABLE t (name type, ...) USING " + format.shortName()
+        + " LOCATION '<path>', which is checked against the files when read";
+  }
+}
