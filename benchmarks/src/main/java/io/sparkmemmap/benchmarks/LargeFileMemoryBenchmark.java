@@ -49,6 +49,7 @@ final class LargeFileMemoryBenchmark implements BenchmarkSuite {
 
   @Override
   public Report run(BenchmarkConfig config) throws Exception {
+    Report report = new Report(name());
     List<Scan> scans = new ArrayList<>();
     for (int multiple : config.largeFileSizes()) {
       long rows = config.rows() * multiple;
@@ -85,7 +86,7 @@ final class LargeFileMemoryBenchmark implements BenchmarkSuite {
         + "included\n");
     Map<String, Boolean> targets = new LinkedHashMap<>();
     targets.put(target, flat);
-    return new Report(name())
+    return report
         .context("Data: sparse .npy files (header, then a hole) of " + config.rows() + " rows x 16 float32 times "
             + java.util.Arrays.toString(config.largeFileSizes()) + ", created with RandomAccessFile.setLength")
         .context("Spark master: local[2] in a JVM of its own with " + CHILD_HEAP + " for each file")
