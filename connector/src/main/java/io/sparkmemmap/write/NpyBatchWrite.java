@@ -9,19 +9,26 @@ import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 
 /**
- * The driver's part of a write: prepares the staging directory, then publishes the committed attempts' parts
- * ({@link Publisher}) or removes everything staged. Spark's output commit coordinator lets exactly one attempt
+ * The driver's part of a write: prepares the staging directory, assembles a new local single file as tasks commit
+ * ({@link SingleFileAssembly}), then publishes the committed attempts' parts ({@link Publisher}) or removes
+ * everything staged. Spark's output commit coordinator lets exactly one attempt
  * per partition commit, and hands this class exactly that attempt's message.
  */
 final class NpyBatchWrite implements BatchWrite {
   private final WriteJob job;
   private final OutputTarget target;
   private final transient OutputFiles files;
+  /** Assembles a new local single file as tasks commit; null for other outputs, published at job commit. */
+  private final transient SingleFileAssembly assembly;
 
   NpyBatchWrite(WriteJob job, OutputTarget target, OutputFiles files) {
     this.job = job;
     this.target = target;
     this.files = files;
+    // an append may grow the old file in place, decided at commit; HDFS cannot write a header after the data
+    this.assembly = target.singleFile() && files.isLocal() && target.mode() != WriteMode.APPEND
+        ? new SingleFileAssembly(job, Publisher.assembledFile(job, target))
+        : null;
   }
 
   @Override
@@ -41,13 +48,21 @@ final class NpyBatchWrite implements BatchWrite {
     return true;
   }
 
+  /** Called on the driver as each task commits, in the order they finish. */
+  @Override
+  public void onDataWriterCommit(WriterCommitMessage message) {
+    if (assembly != null) {
+      assembly.committed((StagedPart) message);
+    }
+  }
+
   @Override
   public void commit(WriterCommitMessage[] messages) {
     StagedPart[] parts = new StagedPart[messages.length];
     for (int i = 0; i < messages.length; i++) {
       parts[i] = (StagedPart) messages[i];
     }
-    Publisher publisher = new Publisher(job, target, files);
+    Publisher publisher = new Publisher(job, target, files, assembly);
     try {
       publisher.publish(parts);
     } catch (IOException e) {
@@ -60,10 +75,13 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
-    cleanUp(new Publisher(job, target, files));
+    cleanUp(new Publisher(job, target, files, assembly));
   }
 
   private void cleanUp(Publisher publisher) {
+    if (assembly != null) {
+      assembly.close();
+    }
     try {
       publisher.cleanUp();
     } catch (IOException e) {

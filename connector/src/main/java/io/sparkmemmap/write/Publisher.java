@@ -23,8 +23,9 @@ import org.apache.hadoop.fs.Path;
  *       to the target (over an old one moved aside for overwrite). Appending renames new parts into the directory,
  *       numbered after the existing ones so that name order is row order.
  *   <li>Single file: header and every part's rows are assembled into {@code staging/assembled} with kernel-side
- *       copies, then renamed to the target. Appending grows the file in place ({@link InPlaceAppend}), or rewrites
- *       it into staging and renames it over the old one where that is impossible.
+ *       copies (on the local file system mostly while the tasks run, by {@link SingleFileAssembly}), then renamed to
+ *       the target. Appending grows the file in place ({@link InPlaceAppend}), or rewrites it into staging and
+ *       renames it over the old one where that is impossible.
  * </ul>
  */
 final class Publisher {
@@ -34,11 +35,19 @@ final class Publisher {
   private final WriteJob job;
   private final OutputTarget target;
   private final OutputFiles files;
+  /** The single file assembled as tasks committed; null where the file is assembled here, at job commit. */
+  private final SingleFileAssembly assembly;
 
-  Publisher(WriteJob job, OutputTarget target, OutputFiles files) {
+  Publisher(WriteJob job, OutputTarget target, OutputFiles files, SingleFileAssembly assembly) {
     this.job = job;
     this.target = target;
     this.files = files;
+    this.assembly = assembly;
+  }
+
+  /** Where a single file is assembled before it is renamed to the target. */
+  static Path assembledFile(WriteJob job, OutputTarget target) {
+    return new Path(target.staging(), "assembled" + job.format().fileSuffix());
   }
 
   /** Publishes the parts, one per partition (null entries are partitions that never committed). */
@@ -108,14 +117,18 @@ final class Publisher {
     Shape rowShape = job.plan().rowShape(lengths);
     int rowBytes = job.plan().rowBytes(lengths);
     long rows = parts.stream().mapToLong(StagedPart::rows).sum();
-    List<ByteRange> ranges = rowsOf(parts, rowBytes);
     PathState state = files.state(target.path());
     if (target.mode() == WriteMode.APPEND && state == PathState.FILE) {
-      appendToFile(dtype, rowShape, rows, ranges);
+      appendToFile(dtype, rowShape, rows, rowsOf(parts, rowBytes));
       return;
     }
-    Path assembled = new Path(target.staging(), "assembled" + job.format().fileSuffix());
-    files.assemble(assembled, header(dtype, rowShape, rows), ranges);
+    Path assembled = assembledFile(job, target);
+    byte[] header = header(dtype, rowShape, rows);
+    if (assembly != null) {
+      assembly.finish(parts, header);
+    } else {
+      files.assemble(assembled, header, rowsOf(parts, rowBytes));
+    }
     publishReplacing(assembled, state);
   }
 
@@ -144,7 +157,7 @@ final class Publisher {
       header = new byte[0];
     }
     all.addAll(ranges);
-    Path assembled = new Path(target.staging(), "assembled" + job.format().fileSuffix());
+    Path assembled = assembledFile(job, target);
     files.assemble(assembled, header, all);
     files.replace(assembled, file);
   }

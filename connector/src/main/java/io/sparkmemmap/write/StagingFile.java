@@ -119,7 +119,6 @@ final class StagingFile implements Closeable {
       while (head.hasRemaining()) {
         channel.write(head, head.position());
       }
-      channel.force(true);
     } catch (IOException e) {
       throw failed("cannot finish the file", e);
     }

@@ -93,9 +93,19 @@ class DiskFullTest {
 
   @Test
   void aSingleFileWhosePartsFitButNotTheAssembledFile() throws IOException {
-    // 5 MiB of parts are staged, then the 5 MiB file they are assembled into runs out of space at commit
+    // two parts of 3 MiB are staged; the first becomes the assembled file, and the copy of the second, which is
+    // deleted only once copied, runs out of space
     Path target = disk.resolve("assembled.npy");
-    assertRefusedForSpace(longs(0, 5L << 17).write().format("npy").option("singleFile", "true"), target, Map.of());
+    assertRefusedForSpace(longs(0, 6L << 17).write().format("npy").option("singleFile", "true"), target, Map.of());
+  }
+
+  @Test
+  void aSingleFileNeedsRoomForItsRowsAndOnePartsCopyOnly() throws IOException {
+    // 4 MiB in two parts: at most 6 MiB on the disk at once, as the first part becomes the file, not twice the rows
+    Path target = disk.resolve("fits.npy");
+    longs(0, 4L << 17).write().format("npy").option("singleFile", "true").save(target.toString());
+    assertEquals(SparkValues.parseJson("[" + (4L << 17) + "]"), NumpyChecks.singleFile(target).get("shape"));
+    NumpyChecks.assertNoStaging(target);
   }
 
   @Test

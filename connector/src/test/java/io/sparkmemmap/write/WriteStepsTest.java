@@ -214,4 +214,85 @@ class WriteStepsTest {
       NumpyChecks.assertNoStaging(target);
     }
   }
+
+  @Test
+  void partsAreAssembledInPartitionOrderWhateverOrderTheirTasksCommitIn() throws IOException {
+    SparkTestSession.get();
+    for (ArrayFormat format : ArrayFormat.values()) {
+      Path target = dir.resolve("order" + format.fileSuffix());
+      BatchWrite batch = singleFileWrite(format, target, WriteMode.CREATE);
+      DataWriterFactory factory = batch.createBatchWriterFactory(null);
+      WriterCommitMessage partition0 = attempt(factory, 0, 1, 1, 2);
+      WriterCommitMessage partition1 = attempt(factory, 1, 2);
+      attempt(factory, 2, 3, 77, 77); // a failed attempt: its commit never reaches the driver
+      WriterCommitMessage partition2 = attempt(factory, 2, 4, 3);
+      WriterCommitMessage partition3 = attempt(factory, 3, 5, 4, 5, 6);
+      attempt(factory, 3, 6, 99); // a speculative copy whose commit was denied
+      for (WriterCommitMessage committed : List.of(partition3, partition0, partition2, partition1)) {
+        batch.onDataWriterCommit(committed);
+      }
+      batch.commit(new WriterCommitMessage[] {partition0, partition1, partition2, partition3});
+      if (format == ArrayFormat.NPY) {
+        assertEquals(SparkValues.parseJson("[1, 2, 3, 4, 5, 6]"), NumpyChecks.singleFile(target).get("values"));
+      } else {
+        assertEquals(SparkValues.parseJson("[1, 2, 3, 4, 5, 6]"), NumpyChecks.run(
+            "emit(np.fromfile(" + Python.literal(target) + ", dtype='<i8').tolist())"));
+      }
+      NumpyChecks.assertNoStaging(target);
+    }
+  }
+
+  @Test
+  void anAbortAfterPartsWereAssembledLeavesTheOldFileAndNoStaging() throws IOException, InterruptedException {
+    SparkTestSession.get();
+    Path target = dir.resolve("abort.npy");
+    NumpyChecks.run("np.save(" + Python.literal(target) + ", np.array([42], dtype='<i8'))\nemit(True)");
+    byte[] old = Files.readAllBytes(target);
+    BatchWrite batch = singleFileWrite(ArrayFormat.NPY, target, WriteMode.OVERWRITE);
+    DataWriterFactory factory = batch.createBatchWriterFactory(null);
+    WriterCommitMessage partition0 = attempt(factory, 0, 1, 1, 2);
+    WriterCommitMessage partition1 = attempt(factory, 1, 2, 3);
+    batch.onDataWriterCommit(partition1);
+    batch.onDataWriterCommit(partition0);
+    Path staging;
+    try (var siblings = Files.list(dir)) {
+      staging = siblings.filter(p -> p.getFileName().toString().startsWith(".abort.npy.spark-memmap-"))
+          .findFirst().orElseThrow();
+    }
+    Path attempts = staging.resolve(WriteJob.ATTEMPTS);
+    // the parts are assembled on a thread of their own: wait until both are in, so the abort comes after them
+    for (int waited = 0; !isEmptyDirectory(attempts) || !Files.exists(staging.resolve("assembled.npy")); waited++) {
+      assertTrue(waited < 6000, "the committed parts were not assembled: " + staging);
+      Thread.sleep(10);
+    }
+    batch.abort(new WriterCommitMessage[] {partition0, partition1});
+    assertArrayEquals(old, Files.readAllBytes(target));
+    NumpyChecks.assertNoStaging(target);
+  }
+
+  @Test
+  void aCommitThatDisagreesWithTheAttemptsReportedPublishesNothing() throws IOException {
+    SparkTestSession.get();
+    Path target = dir.resolve("disagree.npy");
+    BatchWrite batch = singleFileWrite(ArrayFormat.NPY, target, WriteMode.CREATE);
+    DataWriterFactory factory = batch.createBatchWriterFactory(null);
+    WriterCommitMessage reported = attempt(factory, 0, 1, 1, 2);
+    WriterCommitMessage other = attempt(factory, 0, 2, 3, 4);
+    batch.onDataWriterCommit(reported);
+    Exception e = assertThrows(Exception.class, () -> batch.commit(new WriterCommitMessage[] {other}));
+    assertTrue(NumpyChecks.messages(e).contains("partition 0 committed twice"), NumpyChecks.messages(e));
+    NumpyChecks.assertNothingAt(target);
+  }
+
+  private static boolean isEmptyDirectory(Path directory) throws IOException {
+    try (var entries = Files.list(directory)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
+  private BatchWrite singleFileWrite(ArrayFormat format, Path target, WriteMode mode) {
+    StructType schema = new StructType().add("value", DataTypes.LongType);
+    return new NpyWriteBuilder(format, target.toString(), Map.of("singleFile", "true"), info(schema, Map.of()), mode)
+        .build().toBatch();
+  }
 }
