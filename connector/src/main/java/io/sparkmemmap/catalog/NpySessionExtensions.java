@@ -13,7 +13,8 @@ import scala.runtime.BoxedUnit;
  *       query is resolved, so that {@code SELECT * FROM npy.`/path`} and {@code INSERT INTO npy.`/path`} work with
  *       nothing configured (Spark's own direct file queries are for its built-in file formats only);
  *   <li>the clear error of a read of a path that does not read as arrays ({@link UnreadablePathReads});
- *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal}).
+ *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal});
+ *   <li>{@code count(*)} answered with no Spark job ({@link LocalScanProjections}).
  * </ul>
  */
 public final class NpySessionExtensions implements SparkSessionExtensionsProvider {
@@ -26,6 +27,7 @@ public final class NpySessionExtensions implements SparkSessionExtensionsProvide
       return new UnreadablePathReads();
     });
     extensions.injectHintResolutionRule(session -> new UserSchemaRefusal());
+    extensions.injectPlannerStrategy(session -> new LocalScanProjections());
     return BoxedUnit.UNIT;
   }
 }

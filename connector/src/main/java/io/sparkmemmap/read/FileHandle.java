@@ -10,7 +10,6 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -36,8 +35,12 @@ final class FileHandle implements Closeable {
   /**
    * Opens a file by its qualified Hadoop path, as listed. (Not by URI string: Hadoop leaves a {@code %} of a file
    * name unescaped in its URIs, so they do not always decode back to the name.)
+   *
+   * @param listedLength the length the listing gave: a Hadoop stream's reads are bounded by it, without asking
+   *     the file system for the file's status again (a round trip per file on a remote one); a local file's own
+   *     length is read from its channel
    */
-  static FileHandle open(String qualifiedPath, Configuration conf) throws IOException {
+  static FileHandle open(String qualifiedPath, long listedLength, Configuration conf) throws IOException {
     Path path = new Path(qualifiedPath);
     URI uri = path.toUri();
     if ("file".equals(uri.getScheme())) {
@@ -49,14 +52,7 @@ final class FileHandle implements Closeable {
         throw e;
       }
     }
-    FileSystem fs = path.getFileSystem(conf);
-    FSDataInputStream stream = fs.open(path);
-    try {
-      return new FileHandle(qualifiedPath, null, stream, fs.getFileStatus(path).getLen());
-    } catch (IOException | RuntimeException e) {
-      stream.close();
-      throw e;
-    }
+    return new FileHandle(qualifiedPath, null, path.getFileSystem(conf).open(path), listedLength);
   }
 
   /** Whether the file can be mapped: it is on the local file system. */
@@ -69,7 +65,7 @@ final class FileHandle implements Closeable {
     return channel;
   }
 
-  /** The file's length when it was opened. */
+  /** The file's length: when it was opened for a local file, when it was listed for any other. */
   long size() {
     return size;
   }
@@ -88,7 +84,12 @@ final class FileHandle implements Closeable {
     if (channel != null) {
       channelReader.readFully(position, buffer, offset, length);
     } else {
-      stream.readFully(position, buffer, offset, length);
+      try {
+        stream.readFully(position, buffer, offset, length);
+      } catch (EOFException e) {
+        throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the "
+            + "file, which is shorter than the " + size + " bytes it had when listed (it was truncated or rewritten)");
+      }
     }
     bytesRead += length;
   }

@@ -293,7 +293,7 @@ public final class NpyDataset {
 
   private static Described describeNpy(Listed listed, BlockLocation[] blocks, ReadOptions options,
       Configuration conf) throws IOException {
-    try (FileHandle file = FileHandle.open(listed.path(), conf)) {
+    try (FileHandle file = FileHandle.open(listed.path(), listed.status().getLen(), conf)) {
       byte[] magic = new byte[2];
       if (file.size() >= 2) {
         file.readFully(0, magic, 0, 2);

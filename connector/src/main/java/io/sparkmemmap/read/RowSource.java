@@ -41,7 +41,7 @@ abstract class RowSource implements Closeable {
    */
   static RowSource open(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow,
       Configuration conf) throws IOException {
-    FileHandle handle = FileHandle.open(file.path(), conf);
+    FileHandle handle = FileHandle.open(file.path(), file.fileLength(), conf);
     try {
       if (file.deflated()) {
         return new InflatedRows(handle, file, layout, segments, fromRow, toRow);

@@ -5,6 +5,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,21 +20,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Only a buffer returned by {@code FileChannel.map} may be unmapped (never a slice or duplicate), and never one
  * that is still read: callers drop every reference first.
+ *
+ * <p>The unmapping itself runs on a daemon thread of its own, in the order asked: the kernel tears down one
+ * page-table entry per page read, about 13 ms per GiB, which the task that read them need not wait for (it was a
+ * tenth of a task summing one column of a GiB).
  */
 final class Unmapper {
   private static final Logger LOG = LoggerFactory.getLogger(Unmapper.class);
   private static final MethodHandle INVOKE_CLEANER = lookup();
   private static final AtomicBoolean WARNED = new AtomicBoolean();
   private static volatile String unavailableReason;
+  private static final ExecutorService RELEASER = Executors.newSingleThreadExecutor(runnable -> {
+    Thread thread = new Thread(runnable, "npy-unmapper");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private Unmapper() {}
 
-  /** Unmaps {@code buffer}, an original mapped buffer no one reads any more. */
+  /** Unmaps {@code buffer}, an original mapped buffer no one reads any more, at once on the unmapping thread. */
   static void unmap(ByteBuffer buffer, String resourceDescription) {
     if (INVOKE_CLEANER == null) {
       warnOnce(unavailableReason);
       return;
     }
+    RELEASER.execute(() -> release(buffer, resourceDescription));
+  }
+
+  private static void release(ByteBuffer buffer, String resourceDescription) {
     try {
       INVOKE_CLEANER.invokeExact(buffer);
     } catch (Throwable t) {
