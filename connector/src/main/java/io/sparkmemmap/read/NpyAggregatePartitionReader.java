@@ -5,42 +5,40 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.connector.metric.CustomTaskMetric;
-import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
-import org.apache.spark.sql.vectorized.ColumnarBatch;
 
 /**
  * Computes pushed aggregates over a partition's rows and returns them as one batch: one row, or one per file when
  * grouped by {@code _file}. Values are decoded straight from the mapped bytes, a block of rows at a time, into
  * arrays that {@link ColumnStats} folds in tight loops; nothing is copied into column vectors.
  */
-final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch> {
+final class NpyAggregatePartitionReader extends PartitionBatchReader {
   /** Rows decoded at once: their values stay in the CPU's caches while every column is folded. */
   static final int BLOCK_ROWS = 4096;
 
-  private final NpyInputPartition partition;
   private final AggregatePlan plan;
   private final RowLayout layout;
   private final boolean ansi;
-  private final PartitionRows rows;
   /** The sum-only floating-point columns, added up in groups; the other columns are decoded one by one. */
   private final List<FloatSums> floatSums;
   private final boolean[] summedInGroups;
   private final WritableColumnVector[] vectors;
-  private final ColumnarBatch batch;
   private final ValueReader.Scratch scratch = new ValueReader.Scratch();
   private boolean done;
-  private boolean closed;
 
   NpyAggregatePartitionReader(NpyInputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
       Configuration conf) {
-    this.partition = partition;
+    this(new PartitionRows(partition.ranges(), layout, plan.segments(), conf), layout, plan, ansi,
+        OnHeapColumnVector.allocateColumns(1, plan.schema()));
+  }
+
+  private NpyAggregatePartitionReader(PartitionRows rows, RowLayout layout, AggregatePlan plan, boolean ansi,
+      WritableColumnVector[] vectors) {
+    super(rows, vectors);
     this.plan = plan;
     this.layout = layout;
     this.ansi = ansi;
-    this.rows = new PartitionRows(partition.ranges(), layout, plan.segments(), conf);
     this.floatSums = FloatSums.of(plan);
     this.summedInGroups = new boolean[plan.columns().size()];
     for (FloatSums group : floatSums) {
@@ -48,15 +46,12 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
         summedInGroups[c] |= group.covers(c);
       }
     }
-    this.vectors = OnHeapColumnVector.allocateColumns(1, plan.schema());
-    this.batch = new ColumnarBatch(vectors);
+    this.vectors = vectors;
   }
 
   @Override
   public boolean next() throws IOException {
-    if (closed) {
-      throw new IllegalStateException("the reader of " + partition + " is closed");
-    }
+    checkOpen();
     if (done) {
       return false;
     }
@@ -136,29 +131,6 @@ final class NpyAggregatePartitionReader implements PartitionReader<ColumnarBatch
             stats[c].addLongs(longs, m);
         }
       }
-    }
-  }
-
-  @Override
-  public ColumnarBatch get() {
-    return batch;
-  }
-
-  @Override
-  public CustomTaskMetric[] currentMetricsValues() {
-    return TaskMetric.of(rows);
-  }
-
-  @Override
-  public void close() throws IOException {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      rows.close();
-    } finally {
-      batch.close();
     }
   }
 }

@@ -3,8 +3,6 @@ package io.sparkmemmap.read;
 import java.io.IOException;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.connector.metric.CustomTaskMetric;
-import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.execution.vectorized.ConstantColumnVector;
 import org.apache.spark.sql.execution.vectorized.OffHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
@@ -13,7 +11,6 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
-import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -30,34 +27,48 @@ import org.apache.spark.unsafe.types.UTF8String;
  * float32 columns of a (2^22, 16) array took about the same time either way (0.05-0.2 s per query, within noise),
  * and the reader alone was at most a third faster without it.
  */
-final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
+final class NpyPartitionReader extends PartitionBatchReader {
   /** Batches hold at most this many bytes of array data (but at least one row), whatever {@code batchSize} says. */
   static final long MAX_BATCH_BYTES = 64L << 20;
 
-  private final PartitionRows rows;
   private final RowLayout layout;
   private final List<OutputColumn> outputs;
   private final int rowsPerBatch;
   private final ColumnVector[] vectors;
-  private final ColumnarBatch batch;
   private final ValueReader.Scratch scratch = new ValueReader.Scratch();
   private int fileGroup = -1;
-  private boolean closed;
 
-  NpyPartitionReader(NpyInputPartition partition, RowLayout layout, List<OutputColumn> outputs, StructType schema,
-      int[] segments, int batchSize, boolean offHeap, Configuration conf) {
-    this.rows = new PartitionRows(partition.ranges(), layout, segments, conf);
+  static NpyPartitionReader open(NpyInputPartition partition, RowLayout layout, List<OutputColumn> outputs,
+      StructType schema, int[] segments, int batchSize, boolean offHeap, Configuration conf) {
+    int rowsPerBatch = rowsPerBatch(layout, outputs, segments, batchSize);
+    ColumnVector[] vectors = vectors(outputs, schema, rowsPerBatch, offHeap);
+    return new NpyPartitionReader(new PartitionRows(partition.ranges(), layout, segments, conf), layout, outputs,
+        rowsPerBatch, vectors);
+  }
+
+  private NpyPartitionReader(PartitionRows rows, RowLayout layout, List<OutputColumn> outputs, int rowsPerBatch,
+      ColumnVector[] vectors) {
+    super(rows, vectors);
     this.layout = layout;
     this.outputs = outputs;
+    this.rowsPerBatch = rowsPerBatch;
+    this.vectors = vectors;
+  }
+
+  private static int rowsPerBatch(RowLayout layout, List<OutputColumn> outputs, int[] segments, int batchSize) {
     long batchBytes = (long) layout.stride() * segments.length;
     if (outputs.isEmpty()) {
-      this.rowsPerBatch = Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
-    } else if (batchBytes == 0) {
-      this.rowsPerBatch = batchSize;
-    } else {
-      this.rowsPerBatch = (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / batchBytes));
+      return Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
     }
-    this.vectors = new ColumnVector[outputs.size()];
+    if (batchBytes == 0) {
+      return batchSize;
+    }
+    return (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / batchBytes));
+  }
+
+  private static ColumnVector[] vectors(List<OutputColumn> outputs, StructType schema, int rowsPerBatch,
+      boolean offHeap) {
+    ColumnVector[] vectors = new ColumnVector[outputs.size()];
     for (int i = 0; i < vectors.length; i++) {
       DataType type = schema.fields()[i].dataType();
       switch (outputs.get(i).kind()) {
@@ -72,14 +83,12 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
               : new OnHeapColumnVector(rowsPerBatch, type);
       }
     }
-    this.batch = new ColumnarBatch(vectors);
+    return vectors;
   }
 
   @Override
   public boolean next() throws IOException {
-    if (closed) {
-      throw new IllegalStateException("the reader of " + rows + " is closed");
-    }
+    checkOpen();
     if (!rows.next(rowsPerBatch)) {
       return false;
     }
@@ -124,29 +133,6 @@ final class NpyPartitionReader implements PartitionReader<ColumnarBatch> {
         default:
           break; // the file column is a constant, set per file
       }
-    }
-  }
-
-  @Override
-  public ColumnarBatch get() {
-    return batch;
-  }
-
-  @Override
-  public CustomTaskMetric[] currentMetricsValues() {
-    return TaskMetric.of(rows);
-  }
-
-  @Override
-  public void close() throws IOException {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    try {
-      rows.close();
-    } finally {
-      batch.close();
     }
   }
 }

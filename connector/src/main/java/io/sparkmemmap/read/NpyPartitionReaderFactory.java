@@ -33,7 +33,7 @@ final class NpyPartitionReaderFactory implements ColumnarReaderFactory {
 
   @Override
   public PartitionReader<ColumnarBatch> createColumnarReader(InputPartition partition) {
-    return new NpyPartitionReader((NpyInputPartition) partition, layout, outputs, schema, segments, batchSize,
+    return NpyPartitionReader.open((NpyInputPartition) partition, layout, outputs, schema, segments, batchSize,
         offHeap, conf.value().value());
   }
 }
