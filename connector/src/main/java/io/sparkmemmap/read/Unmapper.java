@@ -5,6 +5,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -52,6 +53,15 @@ final class Unmapper {
       INVOKE_CLEANER.invokeExact(buffer);
     } catch (Throwable t) {
       warnOnce("unmapping " + resourceDescription + " failed: " + t);
+    }
+  }
+
+  /** Waits until every unmapping asked for so far is done. */
+  static void awaitPending() throws InterruptedException {
+    try {
+      RELEASER.submit(() -> { }).get(); // the thread runs in order: this ends after every earlier unmap
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("the unmapping thread failed", e.getCause());
     }
   }
 

@@ -143,15 +143,17 @@ class PartitionedReadTest {
 
   /**
    * Tasks unmap what they mapped when they end, rather than leaving it to the garbage collector: once the query has
-   * run, this JVM (where local tasks run) maps no byte of the file.
+   * run and the unmapping thread has done what the tasks asked, this JVM (where local tasks run) maps no byte of
+   * the file.
    */
   @Test
-  void mappingsAreReleasedWhenTasksEnd() throws IOException {
+  void mappingsAreReleasedWhenTasksEnd() throws IOException, InterruptedException {
     Path file = dir.resolve("f.npy");
     Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "256k")
         .load(file.toString());
     assertEquals(ROWS, df.collectAsList().size());
     assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"));
+    Unmapper.awaitPending();
     List<String> stillMapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
         .filter(line -> line.endsWith(file.toString())).toList();
     assertEquals(List.of(), stillMapped, "mappings of " + file + " left after the query");
