@@ -18,7 +18,8 @@ import org.apache.spark.sql.connector.write.DataWriter;
  * Writes one task's rows into a staging file: a complete {@code .npy} (or raw {@code .dat}) part. The layout is
  * fixed by the first row (array lengths); the header's size does not depend on the row count (NumPy's growth space
  * keeps it constant up to 21 digits), so rows go straight to their final offset and the header is filled in at
- * commit. Targets off the local file system are staged on local disk and uploaded at commit.
+ * commit. Targets off the local file system are staged on local disk and uploaded at commit; for a single file
+ * there, without a header ({@link WriteJob#rowsOnly}).
  */
 final class NpyDataWriter implements DataWriter<InternalRow> {
   /** Rows kept while a null array hides its length, before giving up. */
@@ -107,9 +108,9 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
     return "part-" + partitionId + "-attempt-" + taskId + job.format().fileSuffix();
   }
 
-  /** The header for {@code count} rows; empty for headerless output. */
+  /** The header for {@code count} rows; empty for headerless output and for parts of rows only. */
   private byte[] header(long count) {
-    if (!job.hasHeader()) {
+    if (!job.hasHeader() || job.rowsOnly()) {
       return new byte[0];
     }
     Shape row = job.plan().rowShape(lengths);

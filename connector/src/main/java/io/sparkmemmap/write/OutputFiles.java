@@ -20,7 +20,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.hadoop.HadoopIllegalArgumentException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FSDataOutputStream;
@@ -29,6 +32,10 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.ipc.RemoteException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The file operations that publish a job's output. The local file system works through {@code java.nio}: kernel-side
@@ -66,6 +73,14 @@ abstract class OutputFiles {
    * forced to disk: it becomes visible by a rename.
    */
   abstract void assemble(Path dst, byte[] header, List<ByteRange> ranges) throws IOException;
+
+  /**
+   * Like {@link #assemble}, from the staged parts of a job, which it may consume: a file system that joins files on
+   * its side moves the parts' blocks into {@code dst} rather than copying their bytes.
+   */
+  void assembleParts(Path dst, byte[] header, List<ByteRange> parts) throws IOException {
+    assemble(dst, header, parts);
+  }
 
   abstract NpyHeader readHeader(Path file) throws IOException;
 
@@ -245,9 +260,15 @@ abstract class OutputFiles {
     }
   }
 
-  /** Any other Hadoop file system: renames stay on the server, copies stream through this JVM. */
+  /**
+   * Any other Hadoop file system: renames stay on the server; on HDFS a single file is joined from its parts by the
+   * namenode, elsewhere copies stream through this JVM.
+   */
   static final class Hadoop extends OutputFiles {
+    private static final Logger LOG = LoggerFactory.getLogger(OutputFiles.class);
     private static final int COPY_BUFFER = 1 << 20;
+    /** File system classes already said, once, to copy a single file's parts through the driver. */
+    private static final Set<String> COPYING = ConcurrentHashMap.newKeySet();
     private final FileSystem fs;
     private final Configuration conf;
 
@@ -323,6 +344,78 @@ abstract class OutputFiles {
           copy(range, out, buffer);
         }
         out.hsync();
+      }
+    }
+
+    /**
+     * Joins the parts behind a file holding the header with {@link DistributedFileSystem#concat}: a namenode
+     * operation that moves the parts' blocks, however large, into the header's file. It requires the files to be in
+     * one directory (the parts' staging directory), the sources to be non-empty and closed, and their block size to
+     * be no larger than the target's; blocks need not be full (HDFS-3689), so the header is a block of its own.
+     */
+    @Override
+    void assembleParts(Path dst, byte[] header, List<ByteRange> parts) throws IOException {
+      List<ByteRange> sources = parts.stream().filter(part -> part.length() > 0).toList();
+      if (sources.isEmpty() || !joinsOnServer()) {
+        assemble(dst, header, parts);
+        return;
+      }
+      long blockSize = 0;
+      Path dir = sources.get(0).file().getParent();
+      for (ByteRange source : sources) {
+        FileStatus status = fs.getFileStatus(source.file());
+        if (source.offset() != 0 || status.getLen() != source.length() || !dir.equals(source.file().getParent())) {
+          throw new IllegalStateException(source.file() + " holds " + status.getLen() + " bytes in " + dir
+              + ", not a part of " + source.length() + " bytes of rows only, as joining the parts needs");
+        }
+        blockSize = Math.max(blockSize, status.getBlockSize());
+      }
+      Path joined = header.length > 0 ? new Path(dir, "header-" + dst.getName()) : sources.get(0).file();
+      List<ByteRange> appended = header.length > 0 ? sources : sources.subList(1, sources.size());
+      if (header.length > 0) {
+        try (FSDataOutputStream out = fs.create(joined, false, COPY_BUFFER, fs.getDefaultReplication(joined),
+            blockSize)) {
+          out.write(header);
+        }
+      }
+      if (!appended.isEmpty() && !concat(joined, appended.stream().map(ByteRange::file).toArray(Path[]::new))) {
+        if (header.length > 0) {
+          fs.delete(joined, false);
+        }
+        assemble(dst, header, parts);
+        return;
+      }
+      rename(joined, dst);
+    }
+
+    /**
+     * Whether the file system joins files as HDFS does. Not every {@link FileSystem#concat} does: the base class's
+     * throws, and the local file system's rewrites the target from the sources, copying them through this JVM.
+     */
+    private boolean joinsOnServer() {
+      if (fs instanceof DistributedFileSystem) {
+        return true;
+      }
+      if (COPYING.add(fs.getClass().getName())) {
+        LOG.info("{} ({}) does not join files on its side as HDFS does: a single file written to it is assembled by "
+            + "copying every part through the driver", fs.getScheme(), fs.getClass().getName());
+      }
+      return false;
+    }
+
+    /** Joins {@code sources} onto the end of {@code target}; false, having changed nothing, where HDFS refuses. */
+    private boolean concat(Path target, Path[] sources) throws IOException {
+      try {
+        fs.concat(target, sources);
+        return true;
+      } catch (RemoteException e) {
+        if (!HadoopIllegalArgumentException.class.getName().equals(e.getClassName())) {
+          throw new IOException("could not join the parts of " + target + ": " + e.getMessage(), e);
+        }
+        // refused before any change, as in an encryption zone
+        LOG.warn("{} refused to join the parts of {} ({}): copying them through the driver instead", fs.getScheme(),
+            target, e.getMessage());
+        return false;
       }
     }
 

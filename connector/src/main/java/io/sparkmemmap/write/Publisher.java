@@ -24,8 +24,9 @@ import org.apache.hadoop.fs.Path;
  *       numbered after the existing ones so that name order is row order.
  *   <li>Single file: header and every part's rows are assembled into {@code staging/assembled} with kernel-side
  *       copies (on the local file system mostly while the tasks run, by {@link SingleFileAssembly}), then renamed to
- *       the target. Appending grows the file in place ({@link InPlaceAppend}), or rewrites it into staging and
- *       renames it over the old one where that is impossible.
+ *       the target; on HDFS the parts hold rows only and are joined behind the header by the namenode, without
+ *       a copy ({@link OutputFiles#assembleParts}). Appending grows the file in place ({@link InPlaceAppend}), or
+ *       rewrites it into staging and renames it over the old one where that is impossible.
  * </ul>
  */
 final class Publisher {
@@ -127,7 +128,7 @@ final class Publisher {
     if (assembly != null) {
       assembly.finish(parts, header);
     } else {
-      files.assemble(assembled, header, rowsOf(parts, rowBytes));
+      files.assembleParts(assembled, header, rowsOf(parts, rowBytes));
     }
     publishReplacing(assembled, state);
   }

@@ -8,9 +8,12 @@ import java.io.Serializable;
  *
  * @param stagingDir URI of the job's staging directory; task files go to its {@link #ATTEMPTS} subdirectory
  * @param localTarget whether the target is on the local file system, so tasks write straight into staging
+ * @param rowsOnly whether parts hold rows without a header: the parts of a single file off the local file system,
+ *     which the file system may join on its side (HDFS concat) behind a header written at commit, as it cannot
+ *     write a header into the first part afterwards
  */
 record WriteJob(ArrayFormat format, OutputPlan plan, String queryId, String stagingDir, boolean localTarget,
-    HadoopConf hadoopConf, boolean fillsNulls) implements Serializable {
+    boolean rowsOnly, HadoopConf hadoopConf, boolean fillsNulls) implements Serializable {
 
   /** The subdirectory of the staging directory that task attempts write into. */
   static final String ATTEMPTS = "attempts";

@@ -14,6 +14,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,6 +142,38 @@ class HdfsTest {
         + "b = np.load(" + Python.literal(localFile) + ")\n"
         + "assert a.dtype == b.dtype, (a.dtype, b.dtype)\n"
         + "assert (a == b).all()\n");
+  }
+
+  /**
+   * A single file on HDFS is joined from the tasks' parts by the namenode, not copied through the driver: its blocks
+   * are the header's and each part's own, where a copy would have filled one block, and NumPy reads it whole.
+   */
+  @Test
+  void singleFileIsJoinedFromThePartsWithoutACopy(MiniHdfs hdfs) throws Exception {
+    long perPartition = 10_000;
+    String single = hdfs.url("/joined/ids.npy");
+
+    // four partitions of 10 000 ids, the second filtered out: an empty partition between parts with rows
+    spark.range(0, 4 * perPartition, 1, 4).where("id < 10000 OR id >= 20000").write().format("npy")
+        .option("singleFile", "true").save(single);
+
+    FileSystem fs = hdfs.fileSystem();
+    org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(single);
+    Path copied = ItEnvironment.workDir("hdfs-npy-joined").resolve("ids.npy");
+    fs.copyToLocalFile(file, new org.apache.hadoop.fs.Path(copied.toUri()));
+    long headerLength = Long.parseLong(Python.run("a = np.load(" + Python.literal(copied) + ", mmap_mode='r')\n"
+        + "expected = np.concatenate([np.arange(0, 10000), np.arange(20000, 40000)])\n"
+        + "assert a.dtype == np.dtype('<i8') and a.shape == expected.shape, (a.dtype, a.shape)\n"
+        + "assert (a == expected).all()\n"
+        + "print(a.offset)\n").trim());
+
+    long partLength = perPartition * Long.BYTES;
+    List<Long> blockLengths = Arrays.stream(fs.getFileBlockLocations(file, 0, Long.MAX_VALUE))
+        .map(BlockLocation::getLength).toList();
+    assertEquals(List.of(headerLength, partLength, partLength, partLength), blockLengths,
+        "blocks of " + single + ": the header's, then those of the three parts with rows");
+    assertEquals(List.of(file.getName()), Arrays.stream(fs.listStatus(file.getParent()))
+        .map(status -> status.getPath().getName()).toList(), "what the write left in " + file.getParent());
   }
 
   /** The same rows, as many times each: the counts agree and no row of {@code actual} is extra. */
