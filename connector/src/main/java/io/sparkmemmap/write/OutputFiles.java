@@ -69,8 +69,9 @@ abstract class OutputFiles {
   abstract void createEmptyFile(Path path) throws IOException;
 
   /**
-   * Writes a new file: {@code header}, then each range in order. Like the staged parts ({@link StagingFile}), not
-   * forced to disk: it becomes visible by a rename.
+   * Writes a new file: {@code header}, then each range in order; it becomes visible by a rename. On the local file
+   * system, like the staged parts ({@link StagingFile}), it is not forced to disk; a Hadoop file system's copy is
+   * synced to its datanodes ({@code hsync}) before it is closed.
    */
   abstract void assemble(Path dst, byte[] header, List<ByteRange> ranges) throws IOException;
 
