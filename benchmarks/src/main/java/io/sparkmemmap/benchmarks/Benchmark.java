@@ -10,9 +10,12 @@ import java.util.function.BiPredicate;
 /**
  * One table of timings, in the manner of Spark's own {@code Benchmark}: cases that run the same work, the first of
  * them the baseline that the others' "Relative" (baseline time / case time) refers to. Iterations are interleaved,
- * one of each case in turn, so that a burst of load on a shared machine falls on every case alike; the warm-up
- * iterations (the first of which also brings the data into the page cache) are not timed. Each case returns its
- * answer, and the answers must agree with the baseline's: a benchmark that computed something else fails.
+ * one of each case in turn, so that a burst of load on a shared machine falls on every case alike. Before them,
+ * each case is warmed up, untimed, for a least number of runs and a least time, as Spark's {@code Benchmark} warms
+ * up for 2 s: a query of a few milliseconds is otherwise timed while Spark's planner still runs in the interpreter
+ * (a {@code count(*)} answered from the header took 19 ms after 2 warm-up runs, 5 ms once compiled); the first
+ * warm-up run also brings the data into the page cache. Each case returns its answer, and the answers must agree
+ * with the baseline's: a benchmark that computed something else fails.
  */
 final class Benchmark {
   /** The work of one iteration; returns the query's answer, or a {@link Timed} when it times itself. */
@@ -71,7 +74,7 @@ final class Benchmark {
   }
 
   /** A finished table. */
-  record Result(String title, List<CaseResult> cases, List<String> notes, int warmups, int iterations) {
+  record Result(String title, List<CaseResult> cases, List<String> notes, Warmup warmup, int iterations) {
     CaseResult get(String name) {
       return cases.stream().filter(c -> c.name().equals(name)).findFirst()
           .orElseThrow(() -> new IllegalArgumentException("no case " + name + " in " + title));
@@ -84,7 +87,16 @@ final class Benchmark {
     Result withNote(String line) {
       List<String> more = new ArrayList<>(notes);
       more.add(line);
-      return new Result(title, cases, List.copyOf(more), warmups, iterations);
+      return new Result(title, cases, List.copyOf(more), warmup, iterations);
+    }
+  }
+
+  /** The untimed runs of each case before the measured ones: at least {@code runs} of them, and {@code millis}. */
+  record Warmup(int runs, long millis) {
+    @Override
+    public String toString() {
+      return millis == 0 ? runs + " warm-up" : "warm-up of " + runs + " runs and " + format(millis / 1000.0)
+          + " s a case";
     }
   }
 
@@ -128,14 +140,15 @@ final class Benchmark {
     return this;
   }
 
-  Result run(int warmups, int iterations) throws Exception {
+  Result run(Warmup warmup, int iterations) throws Exception {
     if (iterations < 1) {
       throw new IllegalArgumentException("at least one measured iteration");
     }
     System.out.println("Running " + title);
     Object[] answers = new Object[cases.size()];
-    for (int i = 0; i < warmups; i++) {
-      for (int c = 0; c < cases.size(); c++) {
+    for (int c = 0; c < cases.size(); c++) {
+      long until = System.nanoTime() + warmup.millis() * 1_000_000;
+      for (int i = 0; i < warmup.runs() || System.nanoTime() < until; i++) {
         timeOnce(cases.get(c), answers, c);
       }
     }
@@ -163,7 +176,7 @@ final class Benchmark {
       }
       results.add(new CaseResult(k.name(), millis[c], answers[c], k.target(), baseline / time, targetRelative));
     }
-    return new Result(title, List.copyOf(results), List.copyOf(notes), warmups, iterations);
+    return new Result(title, List.copyOf(results), List.copyOf(notes), warmup, iterations);
   }
 
   private int indexOf(String name) {

@@ -6,18 +6,20 @@ import java.util.Arrays;
 
 /**
  * What a run measures and where its files go, from system properties (the {@code bench} profile of the module's
- * pom sets them): {@code bench.rows} rows of 16 float32 columns (2^24, 1 GiB, by default), {@code bench.warmups}
- * and {@code bench.iterations} per case, the large-file sizes as multiples of the data size, the directory of the
- * generated data and the one the results files are written to.
+ * pom sets them): {@code bench.rows} rows of 16 float32 columns (2^24, 1 GiB, by default), the least warm-up of
+ * each case ({@code bench.warmups} runs and {@code bench.warmupSeconds}), {@code bench.iterations} per case, the
+ * large-file sizes as multiples of the data size, the directory of the generated data and the one the results
+ * files are written to.
  */
-record BenchmarkConfig(long rows, int warmups, int iterations, int[] largeFileSizes, Path dataDir,
+record BenchmarkConfig(long rows, Benchmark.Warmup warmup, int iterations, int[] largeFileSizes, Path dataDir,
     Path resultsDir) {
   static final long DEFAULT_ROWS = 1L << 24;
 
   static BenchmarkConfig fromSystemProperties() {
     return new BenchmarkConfig(
         Long.getLong("bench.rows", DEFAULT_ROWS),
-        Integer.getInteger("bench.warmups", 2),
+        new Benchmark.Warmup(Integer.getInteger("bench.warmups", 2),
+            Math.round(1000 * Double.parseDouble(System.getProperty("bench.warmupSeconds", "2")))),
         Integer.getInteger("bench.iterations", 5),
         Arrays.stream(System.getProperty("bench.largeFileSizes", "1,2,4,8").split(",")).map(String::trim)
             .mapToInt(Integer::parseInt).toArray(),

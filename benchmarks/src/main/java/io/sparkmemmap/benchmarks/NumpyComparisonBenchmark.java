@@ -69,7 +69,7 @@ final class NumpyComparisonBenchmark implements BenchmarkSuite {
           .note("answers: NumPy's float32 pairwise sum, within " + String.format(Locale.ROOT, "%.0f", tolerance)
               + " of the exact sum " + exact + ", which NumPy in float64 and Spark both give exactly");
       TaskTimes tasks = TaskTimes.register(spark);
-      Benchmark.Result result = benchmark.run(config.warmups(), config.iterations());
+      Benchmark.Result result = benchmark.run(config.warmup(), config.iterations());
       return report
           .context("Data: " + config.describeData() + " in one .npy, written by the benchmark, page cache hot")
           .context("Spark master: local[1]; NumPy " + numpy.version + " (" + python() + ") in a process of its "

@@ -51,14 +51,14 @@ final class ReadBenchmark implements BenchmarkSuite {
       Dataset<Row> npyColumnsInSpark = spark.read().format("npy").option("layout", "columns")
           .option("pushDownAggregates", "false").load(data.file().toString());
       Dataset<Row> parquet = spark.read().parquet(parquetColumns.toString());
-      report.add(columnSums(npyColumns, npyColumnsInSpark, parquet, data).run(config.warmups(),
+      report.add(columnSums(npyColumns, npyColumnsInSpark, parquet, data).run(config.warmup(),
           config.iterations()));
 
       Dataset<Row> npyArray = spark.read().format("npy").load(data.file().toString());
       Dataset<Row> parquetArrays = spark.read().parquet(parquetArray.toString());
-      report.add(elementSum(npyArray, parquetArrays, data).run(config.warmups(), config.iterations()));
+      report.add(elementSum(npyArray, parquetArrays, data).run(config.warmup(), config.iterations()));
 
-      report.add(countAndRange(npyColumns, data.rows()).run(config.warmups(), config.iterations()));
+      report.add(countAndRange(npyColumns, data.rows()).run(config.warmup(), config.iterations()));
       return report;
     } finally {
       spark.stop();

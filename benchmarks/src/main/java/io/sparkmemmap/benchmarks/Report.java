@@ -102,8 +102,8 @@ final class Report {
   static String format(Benchmark.Result table) {
     StringBuilder sb = new StringBuilder();
     sb.append(table.title()).append('\n');
-    sb.append(String.format(Locale.ROOT, "%-72s %9s %10s %9s %9s   %-36s %s%n", "(" + table.warmups()
-        + " warm-up + " + table.iterations() + " measured iterations, interleaved)", "Best ms", "Median ms",
+    sb.append(String.format(Locale.ROOT, "%-72s %9s %10s %9s %9s   %-36s %s%n", "(" + table.warmup()
+        + ", then " + table.iterations() + " measured, interleaved)", "Best ms", "Median ms",
         "Max ms", "Relative", "Target", "Met"));
     sb.append(RULE).append('\n');
     for (Benchmark.CaseResult c : table.cases()) {

@@ -57,7 +57,8 @@ final class WriteBenchmark implements BenchmarkSuite {
               })
           .answersNotCompared(); // writes answer nothing: the outputs are read back and checked below
       // one warm-up at most: writing a GiB warms the JIT, and the Parquet writes dominate the run's time
-      Benchmark.Result result = benchmark.run(Math.min(1, config.warmups()), config.iterations());
+      Benchmark.Result result = benchmark.run(
+          new Benchmark.Warmup(Math.min(1, config.warmup().runs()), config.warmup().millis()), config.iterations());
       List<String> checked = new ArrayList<>();
       checked.add(check(spark.read().parquet(parquet.toString()), data, PARQUET));
       checked.add(check(spark.read().format("npy").option("layout", "columns").load(directory.toString()), data,

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 class BenchmarksTest {
   private static final long ROWS = 4096;
   private static final Path TARGET = Paths.get(System.getProperty("java.io.tmpdir"));
-  private static final BenchmarkConfig CONFIG = new BenchmarkConfig(ROWS, 0, 1, new int[] {1, 2},
-      TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"));
+  private static final BenchmarkConfig CONFIG = new BenchmarkConfig(ROWS, new Benchmark.Warmup(0, 0), 1,
+      new int[] {1, 2}, TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"));
 
   @Test
   void readBenchmarkAnswersAgreeWithParquet() throws Exception {

@@ -8,7 +8,11 @@ import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.catalog.NpyTable;
+import io.sparkmemmap.QueryPlans;
 import io.sparkmemmap.format.MalformedNpyFiles;
+import io.sparkmemmap.format.NpyHeader;
+import io.sparkmemmap.format.NumpyDescr;
+import io.sparkmemmap.format.Shape;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -24,6 +28,7 @@ import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
@@ -322,6 +327,59 @@ class ReadErrorsTest {
       }
       reader.close(); // closing twice is harmless
       assertThrows(IllegalStateException.class, reader::next, "a closed reader is not read");
+    }
+
+    /**
+     * A pushed SUM reads the mapped bytes by address ({@link BufferAddress}), not through the buffer: a page that
+     * vanishes under that loop must still end as an IOException naming the file. The file (2 GiB, sparse, planned
+     * as two partitions) is truncated by a thread that watches this JVM's mappings, once the first partition's
+     * reader has mapped its GiB and while it adds it up (about 0.2 s).
+     */
+    @Test
+    void truncatedWhileAPushedSumReadsIsAnIOExceptionNotACrash() throws Exception {
+      Path victim = dir.resolve("summed_victim.npy");
+      long rows = 1L << 28;
+      byte[] header = NpyHeader.encode(NumpyDescr.parse("<f8"), false, Shape.of(rows));
+      try (RandomAccessFile file = new RandomAccessFile(victim.toFile(), "rw")) {
+        file.write(header);
+        file.setLength(header.length + rows * 8);
+      }
+      Dataset<Row> sum = npy().option("maxPartitionBytes", "1g").load(victim.toString()).agg(functions.sum("value"));
+      Batch batch = QueryPlans.scan(sum).batch();
+      InputPartition[] partitions = batch.planInputPartitions();
+      PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0]);
+      Thread truncator = new Thread(() -> truncateOnceMapped(victim, header.length), "truncator");
+      truncator.start();
+      try {
+        IOException e = assertThrows(IOException.class, reader::next);
+        assertTrue(e.getMessage().contains("summed_victim.npy") && e.getMessage().contains("bytes ["),
+            e.getMessage());
+        assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
+        assertTrue(e.getSuppressed().length == 1 && e.getSuppressed()[0] instanceof InternalError,
+            "the fault on the vanished page, attached: " + Arrays.toString(e.getSuppressed()));
+      } finally {
+        truncator.join();
+        reader.close();
+      }
+      assertEquals(3L, spark().range(3).count(), "the session still runs jobs");
+    }
+
+    /** Cuts {@code file} to its header as soon as it shows in {@code /proc/self/maps}: a task mapped it. */
+    private void truncateOnceMapped(Path file, long length) {
+      try {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline) {
+          if (Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.endsWith(file.toString()))) {
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+              f.setLength(length);
+            }
+            return;
+          }
+        }
+        throw new IllegalStateException(file + " was never mapped");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
 
     @Test
