@@ -9,7 +9,7 @@ import java.util.Locale;
 /**
  * Runs the benchmarks ({@code -Dbench=ReadBenchmark,WriteBenchmark}, all when empty) and writes each one's
  * {@code <Name>-results.txt}; see {@link BenchmarkConfig} for the other settings. Run by the module's {@code bench}
- * profile: {@code mvn -o -pl benchmarks -am verify -DskipTests -Pbench}.
+ * profile: {@code mvn -pl benchmarks -am verify -DskipTests -Pbench}.
  */
 public final class BenchmarkMain {
   static final List<BenchmarkSuite> ALL = List.of(new ReadBenchmark(), new NumpyComparisonBenchmark(),

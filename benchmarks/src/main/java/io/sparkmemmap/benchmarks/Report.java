@@ -84,7 +84,7 @@ final class Report {
     for (String line : context) {
       sb.append(line).append('\n');
     }
-    sb.append("Command: mvn -o -pl benchmarks -am verify -DskipTests -Pbench -Dbench=").append(name).append('\n');
+    sb.append("Command: mvn -pl benchmarks -am verify -DskipTests -Pbench -Dbench=").append(name).append('\n');
     for (String section : sections) {
       sb.append('\n').append(section);
     }

@@ -12,7 +12,8 @@ import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 
 /**
  * The readers of NumPy scalar types, one small class per conversion of the SPEC's type table. Each keeps its loop
- * free of per-value objects and type switches; contiguous little-endian numbers are bulk-copied.
+ * free of per-value objects and type switches; little-endian numbers are packed ({@link ValueReader.Scratch#values})
+ * and bulk-copied.
  */
 final class ScalarReaders {
   private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -82,10 +83,6 @@ final class ScalarReaders {
     }
   }
 
-  private static boolean contiguous(int srcStride, int itemSize, int dstStride) {
-    return srcStride == itemSize && dstStride == 1;
-  }
-
   static final class BooleanReader extends ValueReader {
     private static final long serialVersionUID = 1L;
 
@@ -106,8 +103,8 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (contiguous(srcStride, 1, dstStride)) {
-        byte[] bytes = scratch.load(src, srcPos, count);
+      if (dstStride == 1) {
+        byte[] bytes = scratch.values(src, srcPos, srcStride, count, 1);
         dst.putBytes(dstRow, count, bytes, scratch.offset());
         return;
       }
@@ -129,8 +126,8 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (!bigEndian && NATIVE_LITTLE_ENDIAN && contiguous(srcStride, 2, dstStride)) {
-        byte[] bytes = scratch.load(src, srcPos, count * 2);
+      if (!bigEndian && NATIVE_LITTLE_ENDIAN && dstStride == 1) {
+        byte[] bytes = scratch.values(src, srcPos, srcStride, count, 2);
         dst.putShorts(dstRow, count, bytes, scratch.offset());
         return;
       }
@@ -153,8 +150,8 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (!bigEndian && contiguous(srcStride, 4, dstStride)) {
-        byte[] bytes = scratch.load(src, srcPos, count * 4);
+      if (!bigEndian && dstStride == 1) {
+        byte[] bytes = scratch.values(src, srcPos, srcStride, count, 4);
         dst.putIntsLittleEndian(dstRow, count, bytes, scratch.offset());
         return;
       }
@@ -177,8 +174,8 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (!bigEndian && contiguous(srcStride, 8, dstStride)) {
-        byte[] bytes = scratch.load(src, srcPos, count * 8);
+      if (!bigEndian && dstStride == 1) {
+        byte[] bytes = scratch.values(src, srcPos, srcStride, count, 8);
         dst.putLongsLittleEndian(dstRow, count, bytes, scratch.offset());
         return;
       }
@@ -319,8 +316,8 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (!bigEndian && contiguous(srcStride, 4, dstStride)) {
-        byte[] bytes = scratch.load(src, srcPos, count * 4);
+      if (!bigEndian && dstStride == 1) {
+        byte[] bytes = scratch.values(src, srcPos, srcStride, count, 4);
         dst.putFloatsLittleEndian(dstRow, count, bytes, scratch.offset());
         return;
       }
@@ -343,8 +340,8 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (!bigEndian && contiguous(srcStride, 8, dstStride)) {
-        byte[] bytes = scratch.load(src, srcPos, count * 8);
+      if (!bigEndian && dstStride == 1) {
+        byte[] bytes = scratch.values(src, srcPos, srcStride, count, 8);
         dst.putDoublesLittleEndian(dstRow, count, bytes, scratch.offset());
         return;
       }

@@ -3,6 +3,7 @@ package io.sparkmemmap.read;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.sql.types.DataType;
 
 /**
@@ -59,7 +60,50 @@ abstract class ValueReader implements Serializable {
       return target;
     }
 
-    /** Where the bytes {@link #load} returned start. */
+    /**
+     * The array holding {@code count} values of {@code itemSize} bytes (1, 2, 4 or 8), value {@code k} from byte
+     * {@code pos + k * stride} of {@code src}, packed from {@link #offset()}, for Spark's bulk {@code put*}
+     * methods. Contiguous values are {@link #load}ed; strided ones (a column of a C-order matrix) are gathered by
+     * address after one range check ({@link BufferAddress}), in the machine's byte order both ways.
+     */
+    byte[] values(ByteBuffer src, int pos, int stride, int count, int itemSize) {
+      if (stride == itemSize) {
+        return load(src, pos, count * itemSize);
+      }
+      BufferAddress.checkRange(src, pos, stride, count, itemSize);
+      byte[] target = buffer(count * itemSize);
+      Object base = BufferAddress.base(src);
+      long from = BufferAddress.offset(src, pos);
+      long to = Platform.BYTE_ARRAY_OFFSET;
+      switch (itemSize) {
+        case 1:
+          for (int k = 0; k < count; k++, from += stride) {
+            Platform.putByte(target, to + k, Platform.getByte(base, from));
+          }
+          break;
+        case 2:
+          for (int k = 0; k < count; k++, from += stride) {
+            Platform.putShort(target, to + 2L * k, Platform.getShort(base, from));
+          }
+          break;
+        case 4:
+          for (int k = 0; k < count; k++, from += stride) {
+            Platform.putInt(target, to + 4L * k, Platform.getInt(base, from));
+          }
+          break;
+        case 8:
+          for (int k = 0; k < count; k++, from += stride) {
+            Platform.putLong(target, to + 8L * k, Platform.getLong(base, from));
+          }
+          break;
+        default:
+          throw new IllegalArgumentException("values of " + itemSize + " bytes");
+      }
+      offset = 0;
+      return target;
+    }
+
+    /** Where the bytes {@link #load} and {@link #values} returned start. */
     int offset() {
       return offset;
     }

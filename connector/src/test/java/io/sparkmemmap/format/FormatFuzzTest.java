@@ -44,16 +44,16 @@ import net.jqwik.api.lifecycle.BeforeContainer;
  *
  * <p>Short run, part of the default suite (200 tries per property from junit-platform.properties: about 14,000
  * inputs in 15 s):
- * <pre>mvn -o -q -pl connector test -Dtest='io.sparkmemmap.format.*Test'</pre>
+ * <pre>mvn -q -pl connector test -Dtest='io.sparkmemmap.format.*Test'</pre>
  * Long run, over 1,000,000 inputs (17,500 tries for each property, 13 inputs in most tries), single-threaded; it
  * prints the number of inputs at the end of target/surefire-reports/io.sparkmemmap.format.FormatFuzzTest-output.txt:
- * <pre>mvn -o -pl connector test -Pfuzz</pre>
+ * <pre>mvn -pl connector test -Pfuzz</pre>
  * A failing property prints its shrunk input and seed; {@code -Djqwik.tries.default=N} sets the tries of a run.
  *
  * <p>Coverage-guided, with Jazzer over the same contracts ({@link FormatFuzzTarget}; the fuzz profile puts Jazzer
  * on the test classpath; about 3,400 inputs a second on one core; a finding is written to target/ and stops it):
  * <pre>
- * mvn -o -q -pl connector -Pfuzz test-compile dependency:build-classpath -Dmdep.includeScope=test \
+ * mvn -q -pl connector -Pfuzz test-compile dependency:build-classpath -Dmdep.includeScope=test \
  *     -Dmdep.outputFile=target/fuzz.classpath
  * mkdir -p connector/target/fuzz-corpus
  * java -Xmx1g -XX:ActiveProcessorCount=1 \
