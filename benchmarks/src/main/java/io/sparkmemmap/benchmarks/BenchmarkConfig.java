@@ -19,7 +19,7 @@ record BenchmarkConfig(long rows, Benchmark.Warmup warmup, int iterations, int[]
     return new BenchmarkConfig(
         Long.getLong("bench.rows", DEFAULT_ROWS),
         new Benchmark.Warmup(Integer.getInteger("bench.warmups", 2),
-            Math.round(1000 * Double.parseDouble(System.getProperty("bench.warmupSeconds", "2")))),
+            Math.round(1000 * Double.parseDouble(System.getProperty("bench.warmupSeconds", "10")))),
         Integer.getInteger("bench.iterations", 5),
         Arrays.stream(System.getProperty("bench.largeFileSizes", "1,2,4,8").split(",")).map(String::trim)
             .mapToInt(Integer::parseInt).toArray(),
