@@ -9,6 +9,7 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.sql.types.BooleanType;
 import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.DataType;
@@ -149,90 +150,103 @@ final class AggregateColumn implements Serializable {
     return rows <= (1L << 53) / largest;
   }
 
-  /** Decodes {@code n} values, value {@code k} at {@code pos + k * stride}, as longs ({@link Kind#FLOATING} aside). */
+  /**
+   * Decodes {@code n} values, value {@code k} at {@code pos + k * stride}, as longs ({@link Kind#FLOATING} aside),
+   * read by address after one range check ({@link BufferAddress}).
+   */
   void decode(ByteBuffer buf, int pos, int stride, int n, long[] out) {
+    BufferAddress.checkRange(buf, pos, stride, n, itemSize);
+    Object base = BufferAddress.base(buf);
+    long p = BufferAddress.offset(buf, pos);
+    boolean swap = swapsBytes();
+    boolean unsigned = dtypeKind == DTypeKind.UINT;
     switch (itemSize) {
       case 1:
         if (dtypeKind == DTypeKind.BOOL) {
-          for (int k = 0; k < n; k++) {
-            out[k] = buf.get(pos + k * stride) != 0 ? 1 : 0;
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Platform.getByte(base, p) != 0 ? 1 : 0;
           }
-        } else if (dtypeKind == DTypeKind.UINT) {
-          for (int k = 0; k < n; k++) {
-            out[k] = buf.get(pos + k * stride) & 0xFF;
+        } else if (unsigned) {
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Platform.getByte(base, p) & 0xFF;
           }
         } else {
-          for (int k = 0; k < n; k++) {
-            out[k] = buf.get(pos + k * stride);
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Platform.getByte(base, p);
           }
         }
         break;
-      case 2: {
-        boolean unsigned = dtypeKind == DTypeKind.UINT;
-        for (int k = 0; k < n; k++) {
-          short v = buf.getShort(pos + k * stride);
-          if (bigEndian) {
+      case 2:
+        for (int k = 0; k < n; k++, p += stride) {
+          short v = Platform.getShort(base, p);
+          if (swap) {
             v = Short.reverseBytes(v);
           }
           out[k] = unsigned ? v & 0xFFFF : v;
         }
         break;
-      }
-      case 4: {
-        boolean unsigned = dtypeKind == DTypeKind.UINT;
-        for (int k = 0; k < n; k++) {
-          int v = buf.getInt(pos + k * stride);
-          if (bigEndian) {
+      case 4:
+        for (int k = 0; k < n; k++, p += stride) {
+          int v = Platform.getInt(base, p);
+          if (swap) {
             v = Integer.reverseBytes(v);
           }
           out[k] = unsigned ? v & 0xFFFF_FFFFL : v;
         }
         break;
-      }
       default:
-        if (bigEndian) {
-          for (int k = 0; k < n; k++) {
-            out[k] = Long.reverseBytes(buf.getLong(pos + k * stride));
+        if (swap) {
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Long.reverseBytes(Platform.getLong(base, p));
           }
         } else {
-          for (int k = 0; k < n; k++) {
-            out[k] = buf.getLong(pos + k * stride);
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Platform.getLong(base, p);
           }
         }
     }
   }
 
-  /** Decodes {@code n} floating-point values, value {@code k} at {@code pos + k * stride}. */
+  /** Decodes {@code n} floating-point values, value {@code k} at {@code pos + k * stride}, as the longs are. */
   void decode(ByteBuffer buf, int pos, int stride, int n, double[] out) {
+    BufferAddress.checkRange(buf, pos, stride, n, itemSize);
+    Object base = BufferAddress.base(buf);
+    long p = BufferAddress.offset(buf, pos);
+    boolean swap = swapsBytes();
     switch (itemSize) {
       case 2:
-        for (int k = 0; k < n; k++) {
-          short v = buf.getShort(pos + k * stride);
-          out[k] = ScalarReaders.Float16Reader.halfToFloat(bigEndian ? Short.reverseBytes(v) : v);
+        for (int k = 0; k < n; k++, p += stride) {
+          short v = Platform.getShort(base, p);
+          out[k] = ScalarReaders.Float16Reader.halfToFloat(swap ? Short.reverseBytes(v) : v);
         }
         break;
       case 4:
-        if (bigEndian) {
-          for (int k = 0; k < n; k++) {
-            out[k] = Float.intBitsToFloat(Integer.reverseBytes(buf.getInt(pos + k * stride)));
+        if (swap) {
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Float.intBitsToFloat(Integer.reverseBytes(Platform.getInt(base, p)));
           }
         } else {
-          for (int k = 0; k < n; k++) {
-            out[k] = buf.getFloat(pos + k * stride);
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Platform.getFloat(base, p);
           }
         }
         break;
       default:
-        if (bigEndian) {
-          for (int k = 0; k < n; k++) {
-            out[k] = Double.longBitsToDouble(Long.reverseBytes(buf.getLong(pos + k * stride)));
+        if (swap) {
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Double.longBitsToDouble(Long.reverseBytes(Platform.getLong(base, p)));
           }
         } else {
-          for (int k = 0; k < n; k++) {
-            out[k] = buf.getDouble(pos + k * stride);
+          for (int k = 0; k < n; k++, p += stride) {
+            out[k] = Platform.getDouble(base, p);
           }
         }
     }
+  }
+
+  /** Whether the column's byte order is not the machine's, in which Platform reads values. */
+  private boolean swapsBytes() {
+    return bigEndian == BufferAddress.NATIVE_LITTLE_ENDIAN;
   }
 
   /** Writes a minimum or maximum (as {@link ColumnStats} holds it) into row {@code row} as the column reads it. */

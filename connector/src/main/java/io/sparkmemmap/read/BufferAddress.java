@@ -15,7 +15,10 @@ import org.apache.spark.unsafe.Platform;
  * them ({@link Unmapper}).
  */
 final class BufferAddress {
-  /** Platform reads are in the machine's byte order; the loops that use them read little-endian values. */
+  /**
+   * Whether the machine's byte order, in which Platform reads and Spark's {@code put*} methods of native arrays
+   * take values, is that of little-endian files.
+   */
   static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
   private BufferAddress() {}

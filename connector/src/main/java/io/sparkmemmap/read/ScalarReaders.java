@@ -6,7 +6,6 @@ import io.sparkmemmap.format.Endian;
 import io.sparkmemmap.format.ScalarDType;
 import io.sparkmemmap.schema.NumpySparkTypes;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 
@@ -16,8 +15,6 @@ import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
  * and bulk-copied.
  */
 final class ScalarReaders {
-  private static final boolean NATIVE_LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-
   private ScalarReaders() {}
 
   /**
@@ -126,7 +123,7 @@ final class ScalarReaders {
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
-      if (!bigEndian && NATIVE_LITTLE_ENDIAN && dstStride == 1) {
+      if (!bigEndian && BufferAddress.NATIVE_LITTLE_ENDIAN && dstStride == 1) {
         byte[] bytes = scratch.values(src, srcPos, srcStride, count, 2);
         dst.putShorts(dstRow, count, bytes, scratch.offset());
         return;

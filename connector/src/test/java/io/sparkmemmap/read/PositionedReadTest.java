@@ -40,7 +40,11 @@ class PositionedReadTest {
         "np.savez_compressed(d + 'z.npz', a=a)",
         "w = np.asfortranarray((np.arange(40 * 300, dtype='<f8') / 3).reshape(40, 300))",
         "np.save(d + 'wide_f.npy', w)",
-        "emit({'a': [{'value': canon(r)} for r in a], 'w': [{'value': canon(r)} for r in w]})",
+        "c = (np.arange(3000 * 4, dtype='<f4') / 7).reshape(3000, 4)",
+        "np.save(d + 'c.npy', c)",
+        "emit({'a': [{'value': canon(r)} for r in a], 'w': [{'value': canon(r)} for r in w],",
+        "      'c': [{'c%d' % j: canon(v) for j, v in enumerate(r)} for r in c],",
+        "      'c_sums': [float(c[:, j].sum(dtype='f8')) for j in range(4)]})",
         "")));
   }
 
@@ -62,6 +66,25 @@ class PositionedReadTest {
     assertEquals(expected.get("a"), SparkValues.canonical(z.collectAsList()));
     List<Row> files = nonLocal().load(uri("parts")).select("_file").distinct().collectAsList();
     assertTrue(files.stream().allMatch(r -> r.getString(0).startsWith("nonlocal:")), files.toString());
+  }
+
+  /**
+   * Strided little-endian columns of read (heap) buffers: gathered into batches, and added up by a pushed SUM, by
+   * address in the buffer's array, as they are in a mapping.
+   */
+  @Test
+  void columnsOfReadBuffersAreGatheredAndSummed() {
+    Dataset<Row> df = nonLocal().option("layout", "columns").option("maxPartitionBytes", "8k").load(uri("c.npy"));
+    assertTrue(df.rdd().getNumPartitions() >= 4);
+    assertEquals(expected.get("c"), SparkValues.canonical(df.collectAsList()));
+    Dataset<Row> query = df.selectExpr("sum(c0)", "sum(c1)", "sum(c2)", "sum(c3)");
+    assertTrue(QueryPlans.scan(query).scan() instanceof NpyAggregateScan, "the sums are computed in the scan");
+    Row sums = query.first();
+    @SuppressWarnings("unchecked")
+    List<Double> numpy = (List<Double>) expected.get("c_sums");
+    for (int j = 0; j < 4; j++) {
+      assertEquals(numpy.get(j), sums.getDouble(j), 1e-9 * Math.abs(numpy.get(j)), "sum(c" + j + ")");
+    }
   }
 
   @Test
