@@ -44,6 +44,7 @@ import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -70,6 +71,7 @@ class ReadErrorsTest {
         "np.save(d + 'minutes.npy', np.array([0, 2**40], 'M8[m]'))",
         "for name in ['victim.npy', 'planned.npy', 'truncated_by_a_task.npy']:",
         "    np.save(d + name, np.arange(" + ROWS + ", dtype='<f8'))",
+        "np.save(d + 'victim_columns.npy', np.arange(" + ROWS + " * 4, dtype='<f8').reshape(-1, 4))",
         // object and long double dtypes, as numpy itself writes them
         "np.save(d + 'objects.npy', np.array([1, 'a', None], dtype=object))",
         "np.save(d + 'object_field.npy', np.zeros(2, [('a', '<i4'), ('o', 'O')]))",
@@ -300,18 +302,25 @@ class ReadErrorsTest {
       assertEquals(3L, spark().range(3).count(), "the session still runs jobs");
     }
 
-    @Test
-    void truncatedWhileMappedIsAnIOExceptionNotACrash() throws IOException {
+    /**
+     * A 1-D array's batches are copied from the mapping in bulk; a column of a matrix ({@code layout=columns}) is
+     * gathered by address ({@link BufferAddress}): a vanished page is an IOException either way.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource({"victim.npy, auto, 999", "victim_columns.npy, columns, 3996"})
+    void truncatedWhileMappedIsAnIOExceptionNotACrash(String name, String layout, double valueOfRow999)
+        throws IOException {
       SparkTestSession.get(); // the table reads the session's Hadoop configuration
-      Path victim = dir.resolve("victim.npy");
-      NpyTable table = new NpyTable(ArrayFormat.NPY, null, Map.of("path", victim.toString(), "batchSize", "1000"));
+      Path victim = dir.resolve(name);
+      NpyTable table = new NpyTable(ArrayFormat.NPY, null, Map.of("path", victim.toString(), "batchSize", "1000",
+          "layout", layout));
       Batch batch = table.newScanBuilder(CaseInsensitiveStringMap.empty()).build().toBatch();
       InputPartition[] partitions = batch.planInputPartitions();
       assertEquals(1, partitions.length);
       PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0]);
       try {
         assertTrue(reader.next());
-        assertEquals(999.0, reader.get().column(0).getDouble(999));
+        assertEquals(valueOfRow999, reader.get().column(0).getDouble(999));
         try (RandomAccessFile file = new RandomAccessFile(victim.toFile(), "rw")) {
           file.setLength(128); // the header only: the mapped pages of later rows are gone
         }
@@ -320,7 +329,7 @@ class ReadErrorsTest {
             reader.get();
           }
         });
-        assertTrue(e.getMessage().contains("victim.npy") && e.getMessage().contains("bytes ["), e.getMessage());
+        assertTrue(e.getMessage().contains(name) && e.getMessage().contains("bytes ["), e.getMessage());
         assertTrue(e.getMessage().contains("changed while it was read"), e.getMessage());
       } finally {
         reader.close();
