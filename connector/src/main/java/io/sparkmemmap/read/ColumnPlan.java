@@ -69,19 +69,34 @@ final class ColumnPlan implements Serializable {
     }
   }
 
+  /** Whether the column holds one value a row, not an array. */
+  boolean scalar() {
+    return arrayDims.length == 0;
+  }
+
+  /**
+   * Fills rows {@code [from, from + rows)} of {@code vector} with the values of a {@link #scalar} column; segment
+   * {@code s} of row 0 starts at byte {@code positions[s]} of {@code buffers[s]}.
+   */
+  void fillScalar(RowLayout layout, ByteBuffer[] buffers, int[] positions, WritableColumnVector vector, int from,
+      int rows, ValueReader.Scratch scratch) {
+    int stride = layout.stride();
+    int segment = layout.segmentOf(firstItem);
+    reader.read(buffers[segment], positions[segment] + from * stride + layout.itemOffset(firstItem) + byteOffset,
+        stride, vector, from, 1, rows, scratch);
+  }
+
   /**
    * Fills {@code rows} rows of {@code vector}; segment {@code s} of those rows starts at byte {@code positions[s]}
    * of {@code buffers[s]}.
    */
   void fill(RowLayout layout, ByteBuffer[] buffers, int[] positions, WritableColumnVector vector, int rows,
       ValueReader.Scratch scratch) {
-    int stride = layout.stride();
-    if (arrayDims.length == 0) {
-      int segment = layout.segmentOf(firstItem);
-      reader.read(buffers[segment], positions[segment] + layout.itemOffset(firstItem) + byteOffset, stride, vector,
-          0, 1, rows, scratch);
+    if (scalar()) {
+      fillScalar(layout, buffers, positions, vector, 0, rows, scratch);
       return;
     }
+    int stride = layout.stride();
     WritableColumnVector leaf = ArrayReader.setOffsets(vector, arrayDims, 0, 1, rows);
     if (itemCount == 0) {
       return; // empty arrays: nothing to read

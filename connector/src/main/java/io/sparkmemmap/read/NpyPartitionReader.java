@@ -30,10 +30,18 @@ import org.apache.spark.unsafe.types.UTF8String;
 final class NpyPartitionReader extends PartitionBatchReader {
   /** Batches hold at most this many bytes of array data (but at least one row), whatever {@code batchSize} says. */
   static final long MAX_BATCH_BYTES = 64L << 20;
+  /**
+   * Scalar columns are filled this many bytes of rows at a time, every column in turn, so that the rows stay in
+   * the CPU's caches while their columns are gathered. A column at a time over a whole batch of wide rows reads the
+   * batch from memory once a column: a full scan of a (131072, 768) float32 array as 768 columns took 667 ms that
+   * way, 424 ms in blocks of 256 KiB (485 ms in blocks of 1 MiB, 524 ms in blocks of 64 KiB).
+   */
+  static final long BLOCK_BYTES = 256L << 10;
 
   private final RowLayout layout;
   private final List<OutputColumn> outputs;
   private final int rowsPerBatch;
+  private final int rowsPerBlock;
   private final ColumnVector[] vectors;
   private final ValueReader.Scratch scratch = new ValueReader.Scratch();
   private int fileGroup = -1;
@@ -42,28 +50,31 @@ final class NpyPartitionReader extends PartitionBatchReader {
       StructType schema, int[] segments, int batchSize, boolean offHeap, Configuration conf) {
     int rowsPerBatch = rowsPerBatch(layout, outputs, segments, batchSize);
     ColumnVector[] vectors = vectors(outputs, schema, rowsPerBatch, offHeap);
+    long rowBytes = (long) layout.stride() * segments.length;
+    int rowsPerBlock = (int) Math.max(1, Math.min(rowsPerBatch, BLOCK_BYTES / Math.max(1, rowBytes)));
     return new NpyPartitionReader(new PartitionRows(partition.ranges(), layout, segments, conf), layout, outputs,
-        rowsPerBatch, vectors);
+        rowsPerBatch, rowsPerBlock, vectors);
   }
 
   private NpyPartitionReader(PartitionRows rows, RowLayout layout, List<OutputColumn> outputs, int rowsPerBatch,
-      ColumnVector[] vectors) {
+      int rowsPerBlock, ColumnVector[] vectors) {
     super(rows, vectors);
     this.layout = layout;
     this.outputs = outputs;
     this.rowsPerBatch = rowsPerBatch;
+    this.rowsPerBlock = rowsPerBlock;
     this.vectors = vectors;
   }
 
   private static int rowsPerBatch(RowLayout layout, List<OutputColumn> outputs, int[] segments, int batchSize) {
-    long batchBytes = (long) layout.stride() * segments.length;
+    long rowBytes = (long) layout.stride() * segments.length;
     if (outputs.isEmpty()) {
       return Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
     }
-    if (batchBytes == 0) {
+    if (rowBytes == 0) {
       return batchSize;
     }
-    return (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / batchBytes));
+    return (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / rowBytes));
   }
 
   private static ColumnVector[] vectors(List<OutputColumn> outputs, StructType schema, int rowsPerBatch,
@@ -112,13 +123,18 @@ final class NpyPartitionReader extends PartitionBatchReader {
   }
 
   private void fill(int count) {
+    boolean scalars = false;
     for (int i = 0; i < vectors.length; i++) {
       OutputColumn output = outputs.get(i);
       switch (output.kind()) {
         case DATA: {
           WritableColumnVector vector = (WritableColumnVector) vectors[i];
           vector.reset();
-          output.plan().fill(layout, rows.buffers(), rows.positions(), vector, count, scratch);
+          if (output.plan().scalar()) {
+            scalars = true; // filled below, a block of rows at a time
+          } else {
+            output.plan().fill(layout, rows.buffers(), rows.positions(), vector, count, scratch);
+          }
           break;
         }
         case ROW_INDEX: {
@@ -132,6 +148,16 @@ final class NpyPartitionReader extends PartitionBatchReader {
         }
         default:
           break; // the file column is a constant, set per file
+      }
+    }
+    for (int from = 0; scalars && from < count; from += rowsPerBlock) {
+      int n = Math.min(rowsPerBlock, count - from);
+      for (int i = 0; i < vectors.length; i++) {
+        OutputColumn output = outputs.get(i);
+        if (output.kind() == OutputColumn.Kind.DATA && output.plan().scalar()) {
+          output.plan().fillScalar(layout, rows.buffers(), rows.positions(), (WritableColumnVector) vectors[i],
+              from, n, scratch);
+        }
       }
     }
   }

@@ -113,6 +113,11 @@ class NpyShapesReadTest {
         "poison['t'] = 2**40; poison['s']['bad'] = 2**40",
         "poison['x'] = [0.5, 1.5, 2.5, 3.5]; poison['s']['ok'] = [1, -2, 3, -4]",
         "np.save(d + 'poison.npy', poison)",
+        "wide = np.zeros(300, [('a', '<i4'), ('b', '<U4'), ('c', '>f8'), ('blob', 'V8000')])",
+        "wide['a'] = np.arange(300) * 7 - 1000; wide['b'] = [str(i) for i in range(300)]",
+        "wide['c'] = np.arange(300) / 3",
+        "np.save(d + 'wide_rows.npy', wide)",
+        "out['wide_rows.npy'] = [{'a': canon(r['a']), 'b': canon(r['b']), 'c': canon(r['c'])} for r in wide]",
         "emit(out)",
         "");
     expected = SparkValues.parseJsonObject(Python.run(script));
@@ -169,6 +174,14 @@ class NpyShapesReadTest {
       assertEquals(SparkValues.parseJson("[{\"c2\": -1}, {\"c2\": 11}, {\"c2\": 23}, {\"c2\": 35}, {\"c2\": 47}, "
           + "{\"c2\": 59}]"), SparkValues.canonical(df.select("c2").collectAsList()), name);
     }
+  }
+
+  @Test
+  void wideRowsAreFilledABlockOfRowsAtATime() {
+    int rowBytes = 4 + 16 + 8 + 8000;
+    assertTrue(300 > NpyPartitionReader.BLOCK_BYTES / rowBytes * 5, "the batch of 300 rows takes several blocks");
+    Dataset<Row> df = read("wide_rows.npy").select("a", "b", "c");
+    assertEquals(expected.get("wide_rows.npy"), SparkValues.canonical(df.collectAsList()));
   }
 
   @Test
