@@ -34,7 +34,8 @@ final class NpyPartitionReader extends PartitionBatchReader {
    * Scalar columns are filled this many bytes of rows at a time, every column in turn, so that the rows stay in
    * the CPU's caches while their columns are gathered. A column at a time over a whole batch of wide rows reads the
    * batch from memory once a column: a full scan of a (131072, 768) float32 array as 768 columns took 667 ms that
-   * way, 424 ms in blocks of 256 KiB (485 ms in blocks of 1 MiB, 524 ms in blocks of 64 KiB).
+   * way and 424 ms in blocks of 256 KiB (485 ms in blocks of 1 MiB, 524 ms in blocks of 64 KiB); on a busier host,
+   * 940-1053 ms against 762-887 ms.
    */
   static final long BLOCK_BYTES = 256L << 10;
 
