@@ -14,8 +14,8 @@ import java.util.function.BiPredicate;
  * each case is warmed up, untimed, for a least number of runs and a least time (10 s by default; Spark's own
  * {@code Benchmark} warms up for a time too, JMH for 50 s): a query of a few milliseconds is otherwise timed while
  * Spark's planner still runs in the interpreter (a query of one task that reads nothing took 34 ms after 2 s of
- * warm-up, 12 ms after 10 s). The first warm-up run also brings the data into the page cache. Each case returns its answer, and the answers must agree
- * with the baseline's: a benchmark that computed something else fails.
+ * warm-up, 12 ms after 10 s). The first warm-up run also brings the data into the page cache. Each case returns
+ * its answer, and the answers must agree with the baseline's: a benchmark that computed something else fails.
  */
 final class Benchmark {
   /** The work of one iteration; returns the query's answer, or a {@link Timed} when it times itself. */

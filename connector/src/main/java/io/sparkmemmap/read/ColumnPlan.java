@@ -87,15 +87,11 @@ final class ColumnPlan implements Serializable {
   }
 
   /**
-   * Fills {@code rows} rows of {@code vector}; segment {@code s} of those rows starts at byte {@code positions[s]}
-   * of {@code buffers[s]}.
+   * Fills {@code rows} rows of {@code vector} with the arrays of a column that is not {@link #scalar}; segment
+   * {@code s} of those rows starts at byte {@code positions[s]} of {@code buffers[s]}.
    */
-  void fill(RowLayout layout, ByteBuffer[] buffers, int[] positions, WritableColumnVector vector, int rows,
+  void fillArrays(RowLayout layout, ByteBuffer[] buffers, int[] positions, WritableColumnVector vector, int rows,
       ValueReader.Scratch scratch) {
-    if (scalar()) {
-      fillScalar(layout, buffers, positions, vector, 0, rows, scratch);
-      return;
-    }
     int stride = layout.stride();
     WritableColumnVector leaf = ArrayReader.setOffsets(vector, arrayDims, 0, 1, rows);
     if (itemCount == 0) {

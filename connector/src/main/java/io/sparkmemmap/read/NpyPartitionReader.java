@@ -49,9 +49,9 @@ final class NpyPartitionReader extends PartitionBatchReader {
 
   static NpyPartitionReader open(NpyInputPartition partition, RowLayout layout, List<OutputColumn> outputs,
       StructType schema, int[] segments, int batchSize, boolean offHeap, Configuration conf) {
-    int rowsPerBatch = rowsPerBatch(layout, outputs, segments, batchSize);
-    ColumnVector[] vectors = vectors(outputs, schema, rowsPerBatch, offHeap);
     long rowBytes = (long) layout.stride() * segments.length;
+    int rowsPerBatch = rowsPerBatch(rowBytes, outputs, batchSize);
+    ColumnVector[] vectors = vectors(outputs, schema, rowsPerBatch, offHeap);
     int rowsPerBlock = (int) Math.max(1, Math.min(rowsPerBatch, BLOCK_BYTES / Math.max(1, rowBytes)));
     return new NpyPartitionReader(new PartitionRows(partition.ranges(), layout, segments, conf), layout, outputs,
         rowsPerBatch, rowsPerBlock, vectors);
@@ -67,8 +67,7 @@ final class NpyPartitionReader extends PartitionBatchReader {
     this.vectors = vectors;
   }
 
-  private static int rowsPerBatch(RowLayout layout, List<OutputColumn> outputs, int[] segments, int batchSize) {
-    long rowBytes = (long) layout.stride() * segments.length;
+  private static int rowsPerBatch(long rowBytes, List<OutputColumn> outputs, int batchSize) {
     if (outputs.isEmpty()) {
       return Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
     }
@@ -124,18 +123,15 @@ final class NpyPartitionReader extends PartitionBatchReader {
   }
 
   private void fill(int count) {
-    boolean scalars = false;
     for (int i = 0; i < vectors.length; i++) {
       OutputColumn output = outputs.get(i);
       switch (output.kind()) {
         case DATA: {
           WritableColumnVector vector = (WritableColumnVector) vectors[i];
           vector.reset();
-          if (output.plan().scalar()) {
-            scalars = true; // filled below, a block of rows at a time
-          } else {
-            output.plan().fill(layout, rows.buffers(), rows.positions(), vector, count, scratch);
-          }
+          if (!output.plan().scalar()) {
+            output.plan().fillArrays(layout, rows.buffers(), rows.positions(), vector, count, scratch);
+          } // else filled below, a block of rows at a time
           break;
         }
         case ROW_INDEX: {
@@ -151,7 +147,7 @@ final class NpyPartitionReader extends PartitionBatchReader {
           break; // the file column is a constant, set per file
       }
     }
-    for (int from = 0; scalars && from < count; from += rowsPerBlock) {
+    for (int from = 0; from < count; from += rowsPerBlock) {
       int n = Math.min(rowsPerBlock, count - from);
       for (int i = 0; i < vectors.length; i++) {
         OutputColumn output = outputs.get(i);

@@ -3,8 +3,8 @@ package io.sparkmemmap.read;
 import java.io.Serializable;
 import java.nio.ByteBuffer;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
-import org.apache.spark.unsafe.Platform;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.unsafe.Platform;
 
 /**
  * Turns NumPy values of one type into the values of a Spark column vector. Built on the driver from the dtype and
