@@ -9,10 +9,10 @@ import java.util.Arrays;
  * pom sets them): {@code bench.rows} rows of 16 float32 columns (2^24, 1 GiB, by default), the least warm-up of
  * each case ({@code bench.warmups} runs and {@code bench.warmupSeconds}), {@code bench.iterations} per case, the
  * large-file sizes as multiples of the data size, the directory of the generated data and the one the results
- * files are written to.
+ * files are written to, and how many JVMs of their own run the read path benchmark ({@code bench.jvmRuns}).
  */
 record BenchmarkConfig(long rows, Benchmark.Warmup warmup, int iterations, int[] largeFileSizes, Path dataDir,
-    Path resultsDir) {
+    Path resultsDir, int jvmRuns) {
   static final long DEFAULT_ROWS = 1L << 24;
 
   static BenchmarkConfig fromSystemProperties() {
@@ -24,7 +24,8 @@ record BenchmarkConfig(long rows, Benchmark.Warmup warmup, int iterations, int[]
         Arrays.stream(System.getProperty("bench.largeFileSizes", "1,2,4,8").split(",")).map(String::trim)
             .mapToInt(Integer::parseInt).toArray(),
         Paths.get(System.getProperty("bench.dataDir", "target/bench-data")).toAbsolutePath(),
-        Paths.get(System.getProperty("bench.resultsDir", "results")).toAbsolutePath());
+        Paths.get(System.getProperty("bench.resultsDir", "results")).toAbsolutePath(),
+        Integer.getInteger("bench.jvmRuns", 3));
   }
 
   /** The shape of the benchmark array, for headers: {@code (16777216, 16) float32, 1.0 GiB}. */

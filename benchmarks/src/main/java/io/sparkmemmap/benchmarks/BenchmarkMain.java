@@ -12,14 +12,18 @@ import java.util.Locale;
  * profile: {@code mvn -pl benchmarks -am verify -DskipTests -Pbench}.
  */
 public final class BenchmarkMain {
-  static final List<BenchmarkSuite> ALL = List.of(new ReadBenchmark(), new NumpyComparisonBenchmark(),
-      new WriteBenchmark(), new LargeFileMemoryBenchmark());
+  static final List<BenchmarkSuite> ALL = List.of(new ReadPathBenchmark(), new ReadBenchmark(),
+      new NumpyComparisonBenchmark(), new WriteBenchmark(), new LargeFileMemoryBenchmark());
 
   private BenchmarkMain() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && LargeFileMemoryBenchmark.CHILD.equals(args[0])) {
       LargeFileMemoryBenchmark.main(args);
+      return;
+    }
+    if (args.length > 0 && ReadPathBenchmark.CHILD.equals(args[0])) {
+      ReadPathBenchmark.main(args);
       return;
     }
     BenchmarkConfig config = BenchmarkConfig.fromSystemProperties();

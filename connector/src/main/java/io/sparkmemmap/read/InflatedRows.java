@@ -37,7 +37,7 @@ final class InflatedRows extends RowSource {
     this.whole = layout.fortran();
     long rowBytes = layout.rowBytes();
     this.maxRowsPerRead = rowBytes == 0 ? Integer.MAX_VALUE
-        : (int) Math.max(1, PositionedRows.MAX_READ_BYTES / rowBytes);
+        : (int) Math.max(1, FileRows.REMOTE_WINDOW_BYTES / rowBytes);
     if (whole) {
       if (file.dataLength() > MAX_INFLATED_FORTRAN_BYTES) {
         throw new IOException(describe() + ": a Fortran-order array in a compressed .npz is read by inflating it "

@@ -96,13 +96,14 @@ final class NpyAggregatePartitionReader extends PartitionBatchReader {
    * Folds the chunk's {@code n} rows into the stats, block by block: the sums added up in groups, then every other
    * column of the block in turn.
    */
-  private void fold(ColumnStats[] stats, int n, long[] longs, double[] doubles) {
+  private void fold(ColumnStats[] stats, int n, long[] longs, double[] doubles) throws IOException {
     List<AggregateColumn> columns = plan.columns();
     ByteBuffer[] buffers = rows.buffers();
     int[] positions = rows.positions();
     int stride = layout.stride();
     for (int first = 0; first < n; first += BLOCK_ROWS) {
       int m = Math.min(BLOCK_ROWS, n - first);
+      rows.loadIntoCache(first, m);
       for (FloatSums group : floatSums) {
         group.add(buffers, positions, first * stride, stride, m, stats);
       }

@@ -41,7 +41,8 @@ final class NpyAggregateScan extends ArrayScan {
    */
   @Override
   List<InputPartition> planPartitions() {
-    List<InputPartition> result = new ArrayList<>(PartitionPlanner.plan(selection, dataset.layout(), scanOptions));
+    List<InputPartition> result =
+        new ArrayList<>(PartitionPlanner.planAggregates(selection, dataset.layout(), scanOptions));
     if (result.isEmpty() && !plan.groupByFile()) {
       result.add(new NpyInputPartition(0, List.of(), new String[0]));
     }

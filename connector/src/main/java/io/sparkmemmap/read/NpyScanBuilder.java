@@ -127,7 +127,7 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
    * no aggregate of its own, no exchange and no second stage (which cost more than summing a GiB-column here).
    */
   private boolean onePartition() {
-    return PartitionPlanner.plan(selection(), dataset.layout(), scanOptions).size() <= 1;
+    return PartitionPlanner.planAggregates(selection(), dataset.layout(), scanOptions).size() <= 1;
   }
 
   @Override

@@ -27,16 +27,48 @@ final class PartitionPlanner {
     SQLConf conf = SQLConf.get();
     long maxPartitionBytes = options.maxPartitionBytes().orElse(conf.filesMaxPartitionBytes());
     long openCost = conf.filesOpenCostInBytes();
-    int minPartitions = conf.filesMinPartitionNum().isDefined()
+    long maxSplitBytes = maxSplitBytes(selection, layout, maxPartitionBytes, openCost, minPartitions(conf));
+    return plan(selection, layout, maxSplitBytes, openCost);
+  }
+
+  /**
+   * The partitions of a scan that computes pushed aggregates. Each hands Spark one row, so its cost is Spark's for
+   * a task (several milliseconds) and the partial result's exchange, against reading its bytes (about 60 ms a GiB a
+   * core): its splits are sized by that work rather than by rows handed on. Unless {@code maxPartitionBytes} is set
+   * (in the read options or the session), a split is an even share of the selected bytes among
+   * {@code minPartitions} tasks, no less than Spark's default {@code maxPartitionBytes} and no more than
+   * {@value #MAX_AGGREGATE_SPLIT_BYTES} bytes, so that work spreads over a cluster's cores and a task lost late
+   * costs little. On two cores, {@code sum(c0)} of a GiB took 157 ms in 9 tasks of 128 MiB and 133 ms in 2 of
+   * 512 MiB; 16 sums 213 and 200 ms (medians of 7 queries).
+   */
+  static List<NpyInputPartition> planAggregates(SelectedRows selection, RowLayout layout, ReadOptions options) {
+    SQLConf conf = SQLConf.get();
+    if (options.maxPartitionBytes().isPresent() || conf.contains(SQLConf.FILES_MAX_PARTITION_BYTES().key())) {
+      return plan(selection, layout, options);
+    }
+    long openCost = conf.filesOpenCostInBytes();
+    long share = selectedBytes(selection, layout, openCost) / Math.max(1, minPartitions(conf));
+    long maxSplitBytes = Math.min(MAX_AGGREGATE_SPLIT_BYTES, Math.max(conf.filesMaxPartitionBytes(), share));
+    return plan(selection, layout, maxSplitBytes, openCost);
+  }
+
+  static final long MAX_AGGREGATE_SPLIT_BYTES = 1L << 30;
+
+  private static int minPartitions(SQLConf conf) {
+    return conf.filesMinPartitionNum().isDefined()
         ? (Integer) conf.filesMinPartitionNum().get()
         : ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).leafNodeDefaultParallelism();
-    long maxSplitBytes = maxSplitBytes(selection, layout, maxPartitionBytes, openCost, minPartitions);
-    return plan(selection, layout, maxSplitBytes, openCost);
   }
 
   /** Spark's split size: {@code min(maxPartitionBytes, max(openCost, selectedBytes / minPartitions))}. */
   static long maxSplitBytes(SelectedRows selection, RowLayout layout, long maxPartitionBytes, long openCostInBytes,
       int minPartitions) {
+    long bytesPerCore = selectedBytes(selection, layout, openCostInBytes) / Math.max(1, minPartitions);
+    return Math.min(maxPartitionBytes, Math.max(openCostInBytes, bytesPerCore));
+  }
+
+  /** The bytes of the selected rows, and {@code openCostInBytes} for each file with any. */
+  private static long selectedBytes(SelectedRows selection, RowLayout layout, long openCostInBytes) {
     long total = 0;
     List<ArrayFile> files = selection.files();
     for (int i = 0; i < files.size(); i++) {
@@ -45,8 +77,7 @@ final class PartitionPlanner {
         total += selectedBytes(files.get(i), rows, layout) + openCostInBytes;
       }
     }
-    long bytesPerCore = total / Math.max(1, minPartitions);
-    return Math.min(maxPartitionBytes, Math.max(openCostInBytes, bytesPerCore));
+    return total;
   }
 
   /**

@@ -15,6 +15,7 @@ import org.apache.hadoop.conf.Configuration;
 final class PartitionRows implements Closeable {
   private static final ByteBuffer[] NO_BUFFERS = new ByteBuffer[0];
   private static final int[] NO_POSITIONS = new int[0];
+  static final long CHECK_BYTES = 4L << 20;
 
   /** The runs of one file: {@code from0, to0, from1, to1, ...}, increasing. */
   private record Group(ArrayFile file, long[] runs) {}
@@ -38,6 +39,9 @@ final class PartitionRows implements Closeable {
   private long bytesMappedByClosedSources;
   private long bytesRead;
   private long rowsRead;
+  /** What {@link #loadIntoCache} loaded, kept so that the loads are not optimized away. */
+  private long cacheLoads;
+  private long loadedSinceCheck;
 
   /**
    * @param ranges the partition's ranges, in order
@@ -124,6 +128,29 @@ final class PartitionRows implements Closeable {
     rowsRead += rows;
     bytesRead += (long) rows * layout.stride() * segments.length;
     return true;
+  }
+
+  /**
+   * Before rows {@code [from, from + n)} of the chunk are decoded: brings their bytes into the CPU's caches if they
+   * are in a mapping ({@link BufferAddress#loadIntoCache}); a window read into a buffer is there already. Every
+   * {@value #CHECK_BYTES} bytes, also checks that the file is intact ({@link RowSource#checkIntact}): a file
+   * truncated under a mapping faults on every load of a vanished page, and the fault surfaces only when the thread
+   * next returns from native code, so a loop over a span of a GiB would otherwise fault for minutes first.
+   */
+  void loadIntoCache(int from, int n) throws IOException {
+    if (source == null || !source.mapped()) {
+      return;
+    }
+    int stride = layout.stride();
+    for (int s : segments) {
+      cacheLoads += BufferAddress.loadIntoCache(source.buffers()[s], source.positions()[s] + from * stride,
+          n * stride);
+    }
+    loadedSinceCheck += (long) n * stride * segments.length;
+    if (loadedSinceCheck >= CHECK_BYTES) {
+      loadedSinceCheck = 0;
+      source.checkIntact();
+    }
   }
 
   /** After the chunk's bytes were copied out: fails if the file changed under them ({@link RowSource#checkIntact}). */

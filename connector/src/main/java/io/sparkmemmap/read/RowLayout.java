@@ -11,8 +11,8 @@ import java.io.Serializable;
 final class RowLayout implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The most bytes a row may take: a row is never split between mapping windows. */
-  static final long MAX_ROW_BYTES = MappedRows.MAX_WINDOW_BYTES;
+  /** The most bytes a row may take: a row is never split between spans. */
+  static final long MAX_ROW_BYTES = FileRows.MAX_SPAN_BYTES;
 
   private final boolean fortran;
   private final int itemSize;

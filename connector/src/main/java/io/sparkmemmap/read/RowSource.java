@@ -12,7 +12,7 @@ import org.apache.hadoop.conf.Configuration;
  * segments asked for are filled. Every buffer is little-endian.
  */
 abstract class RowSource implements Closeable {
-  /** More segments than this are read with positioned reads rather than mapped one mapping each. */
+  /** More segments than this are always read with positioned reads rather than kept mapped one mapping each. */
   static final int MAX_MAPPED_SEGMENTS = 256;
 
   protected final ArrayFile file;
@@ -36,20 +36,24 @@ abstract class RowSource implements Closeable {
 
   /**
    * Opens the rows {@code [fromRow, toRow)} of {@code file} (maybe only some of them are read, see
-   * {@link #prepare}), reading the given segments: mapped for local files,
-   * by positioned reads for other file systems, inflated for deflated {@code .npz} entries.
+   * {@link #prepare}), reading the given segments: from the executor's kept mappings or by positioned reads
+   * ({@link FileRows}), inflated for deflated {@code .npz} entries.
    */
   static RowSource open(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow,
       Configuration conf) throws IOException {
+    java.nio.file.Path local = FileHandle.localPath(file.path());
+    KeptMappings.FileIdentity before = local == null ? null : KeptMappings.identify(local);
     FileHandle handle = FileHandle.open(file.path(), file.fileLength(), conf);
     try {
       if (file.deflated()) {
         return new InflatedRows(handle, file, layout, segments, fromRow, toRow);
       }
-      if (handle.isLocal() && segments.length <= MAX_MAPPED_SEGMENTS) {
-        return new MappedRows(handle, file, layout, segments, fromRow, toRow);
+      KeptMappings.FileIdentity identity = null;
+      if (before != null && before.equals(KeptMappings.identify(local))) {
+        identity = before; // the file the handle reads: it was not replaced while it was opened
       }
-      return new PositionedRows(handle, file, layout, segments, fromRow, toRow);
+      return new FileRows(handle, identity == null ? null : KeptMappings.ofExecutor(), identity, file, layout,
+          segments, fromRow, toRow);
     } catch (IOException | RuntimeException e) {
       handle.close();
       throw e;
@@ -84,6 +88,11 @@ abstract class RowSource implements Closeable {
    * read in a way that spoils them. Only mapped rows can be spoiled after the fact ({@link MappedRows}).
    */
   void checkIntact() throws IOException {}
+
+  /** Whether the rows {@link #prepare} made available are in a mapping, not read into a buffer. */
+  boolean mapped() {
+    return false;
+  }
 
   /** Bytes of the file mapped or read so far. */
   abstract long bytesMapped();

@@ -56,6 +56,19 @@ final class Unmapper {
     }
   }
 
+  /**
+   * Frees a direct buffer of {@code ByteBuffer.allocateDirect} no one reads any more, at once on this thread:
+   * its memory is malloc'd, cheap to free, and would otherwise wait for the collector (and count against the JVM's
+   * limit of direct memory until then).
+   */
+  static void free(ByteBuffer buffer) {
+    if (INVOKE_CLEANER == null) {
+      warnOnce(unavailableReason);
+      return;
+    }
+    release(buffer, "a read buffer");
+  }
+
   /** Waits until every unmapping asked for so far is done. */
   static void awaitPending() throws InterruptedException {
     try {

@@ -28,8 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One file read by several tasks: every row exactly once and in order, and each task mapping only its own rows,
- * as the scan's {@code bytesMapped} metric shows, and unmapping them when it ends; partition and batch sizes.
+ * One file read by several tasks: every row exactly once and in order, and each task reading only its own rows, as
+ * the scan's {@code bytesMapped} metric shows; partition and batch sizes. Mappings kept from task to task:
+ * {@link ReadAgainTest}.
  */
 class PartitionedReadTest {
   private static final int ROWS = 20_000;
@@ -139,23 +140,5 @@ class PartitionedReadTest {
       }
     }
     return rows;
-  }
-
-  /**
-   * Tasks unmap what they mapped when they end, rather than leaving it to the garbage collector: once the query has
-   * run and the unmapping thread has done what the tasks asked, this JVM (where local tasks run) maps no byte of
-   * the file.
-   */
-  @Test
-  void mappingsAreReleasedWhenTasksEnd() throws IOException, InterruptedException {
-    Path file = dir.resolve("f.npy");
-    Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "256k")
-        .load(file.toString());
-    assertEquals(ROWS, df.collectAsList().size());
-    assertEquals(DATA_BYTES, QueryPlans.metric(df, "bytesMapped"));
-    Unmapper.awaitPending();
-    List<String> stillMapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
-        .filter(line -> line.endsWith(file.toString())).toList();
-    assertEquals(List.of(), stillMapped, "mappings of " + file + " left after the query");
   }
 }

@@ -87,6 +87,18 @@ class PositionedReadTest {
     }
   }
 
+  /** A task's reads of a remote file are windows of 64 MiB: a range past one is read in two, every row once. */
+  @Test
+  void readsOfARemoteFileCrossWindows() {
+    long rows = FileRows.REMOTE_WINDOW_BYTES / 8 + 5003;
+    Python.run("np.save(" + Python.literal(dir.resolve("long.npy")) + ", np.arange(" + rows + ", dtype='<f8'))\n");
+    Dataset<Row> df = nonLocal().option("maxPartitionBytes", "1g").load(uri("long.npy"));
+    Row check = df.selectExpr("min(value - _row_index)", "max(value - _row_index)", "count(value)").first();
+    assertEquals(List.of(0.0, 0.0, rows), List.of(check.getDouble(0), check.getDouble(1), check.getLong(2)),
+        "every row at its index, once");
+    assertEquals(rows * (rows - 1) / 2.0, df.selectExpr("sum(value)").first().getDouble(0), "pushed sum");
+  }
+
   @Test
   void fortranArraysOfManyItemsAreReadWithoutAMappingPerItem() {
     Dataset<Row> df = SparkTestSession.get().read().format("npy").option("maxPartitionBytes", "16k")

@@ -45,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -69,8 +70,11 @@ class ReadErrorsTest {
         "d = " + Python.literal(dir) + " + '/'",
         "np.save(d + 'short.npy', np.arange(1000, dtype='<f8'))",
         "np.save(d + 'minutes.npy', np.array([0, 2**40], 'M8[m]'))",
-        "for name in ['victim.npy', 'planned.npy', 'truncated_by_a_task.npy']:",
+        "for name in ['victim.npy', 'planned.npy']:",
         "    np.save(d + name, np.arange(" + ROWS + ", dtype='<f8'))",
+        // 8 MB: positioned reads of 1 MiB windows still have windows to read when the file is cut
+        "for name in ['truncated_by_a_task_first_read.npy', 'truncated_by_a_task_read_again.npy']:",
+        "    np.save(d + name, np.arange(" + ROWS + " * 10, dtype='<f8'))",
         "np.save(d + 'victim_columns.npy', np.arange(" + ROWS + " * 4, dtype='<f8').reshape(-1, 4))",
         // object and long double dtypes, as numpy itself writes them
         "np.save(d + 'objects.npy', np.array([1, 'a', None], dtype=object))",
@@ -267,11 +271,19 @@ class ReadErrorsTest {
   @DisplayName("a file truncated while a task reads it: IOException naming the file; the executor survives; "
       + "Spark retries or fails the job cleanly")
   class TruncatedWhileRead {
-    @Test
-    void truncatedByATaskMidReadTheJobFailsByNameAndTheSessionLivesOn() {
-      Path victim = dir.resolve("truncated_by_a_task.npy");
+    /**
+     * The first read of a range reads it into a buffer, a window at a time: the window after the cut is a short
+     * read. A range read before is read through a kept mapping: its pages vanish.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"truncated_by_a_task_first_read.npy", "truncated_by_a_task_read_again.npy"})
+    void truncatedByATaskMidReadTheJobFailsByNameAndTheSessionLivesOn(String name) {
+      Path victim = dir.resolve(name);
       String file = victim.toString();
-      // runs in the reading task: after the first batch was handed over, the mapped pages of later rows vanish
+      if (name.contains("again")) {
+        assertEquals(ROWS * 10, npy().load(file).collectAsList().size(), "read once before: kept mapped next time");
+      }
+      // runs in the reading task: after the first batch was handed over, the bytes of later rows vanish
       spark().udf().register("truncateAtRow500", (UDF1<Double, Double>) value -> {
         if (value == 500.0) {
           try (RandomAccessFile f = new RandomAccessFile(file, "rw")) {
@@ -281,7 +293,7 @@ class ReadErrorsTest {
         return value;
       }, DataTypes.DoubleType);
       Dataset<Row> df = npy().option("batchSize", "1000").load(file).selectExpr("truncateAtRow500(value) as v");
-      // the first attempt fails on the vanished pages, the retries on the file's length; then the job fails
+      // the first attempt fails on the vanished bytes, the retries on the file's length; then the job fails
       Exception e = assertThrows(Exception.class, df::collectAsList);
       assertTrue(e.getMessage().contains(file) && e.getMessage().contains("truncated or rewritten"), e.getMessage());
       assertTrue(e.getMessage().contains("failed 3 times"), e.getMessage());
@@ -317,9 +329,12 @@ class ReadErrorsTest {
       Batch batch = table.newScanBuilder(CaseInsensitiveStringMap.empty()).build().toBatch();
       InputPartition[] partitions = batch.planInputPartitions();
       assertEquals(1, partitions.length);
+      readOnce(batch, partitions[0]); // so that this read is through a kept mapping
       PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0]);
       try {
         assertTrue(reader.next());
+        assertTrue(Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.endsWith(name)),
+            "read through a kept mapping");
         assertEquals(valueOfRow999, reader.get().column(0).getDouble(999));
         try (RandomAccessFile file = new RandomAccessFile(victim.toFile(), "rw")) {
           file.setLength(128); // the header only: the mapped pages of later rows are gone
@@ -356,6 +371,7 @@ class ReadErrorsTest {
       Dataset<Row> sum = npy().option("maxPartitionBytes", "1g").load(victim.toString()).agg(functions.sum("value"));
       Batch batch = QueryPlans.scan(sum).batch();
       InputPartition[] partitions = batch.planInputPartitions();
+      readOnce(batch, partitions[0]); // so that the next read maps it
       PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0]);
       Thread truncator = new Thread(() -> truncateOnceMapped(victim, header.length), "truncator");
       truncator.start();
@@ -371,6 +387,15 @@ class ReadErrorsTest {
         reader.close();
       }
       assertEquals(3L, spark().range(3).count(), "the session still runs jobs");
+    }
+
+    /** Reads a partition through, as a task would. */
+    private void readOnce(Batch batch, InputPartition partition) throws IOException {
+      try (PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partition)) {
+        while (reader.next()) {
+          reader.get();
+        }
+      }
     }
 
     /** Cuts {@code file} to its header as soon as it shows in {@code /proc/self/maps}: a task mapped it. */

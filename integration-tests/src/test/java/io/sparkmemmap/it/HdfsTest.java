@@ -89,6 +89,7 @@ class HdfsTest {
     assertTrue(fromHdfs.rdd().getNumPartitions() > 1, "several partitions over the blocks");
     assertEquals(200_000, fromHdfs.count());
     assertSameRows(fromDisk, fromHdfs, hdfsFile);
+    assertSameRows(fromDisk, fromHdfs, hdfsFile + ", read again (the local file through kept mappings)");
     Row last = fromHdfs.selectExpr("max(id)", "max(_row_index)").first();
     assertEquals(199_999L, last.getLong(0), "max(id)");
     assertEquals(199_999L, last.getLong(1), "max(_row_index)");

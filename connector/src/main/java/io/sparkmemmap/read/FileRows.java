@@ -1,0 +1,208 @@
+package io.sparkmemmap.read;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Rows of a stored (not deflated) array, read a span of whole rows of one run at a time: up to
+ * {@value #MAX_SPAN_BYTES} bytes of rows (all segments together), so that ranges and files past 2 GiB work. A span is
+ * read from the executor's kept mappings ({@link KeptMappings}) when it was read before, and otherwise by positioned
+ * reads of exactly its bytes, a window at a time, into a buffer reused from window to window: for a local file a
+ * direct buffer of {@link ReadBuffers} ({@code pread} straight into it), for any other file system a heap array
+ * filled by {@code FSDataInputStream.readFully(position, ...)} in reads of up to {@value #REMOTE_WINDOW_BYTES} bytes,
+ * which a remote store streams at its speed. Nothing outside the rows asked for is read.
+ *
+ * <p>Why a fresh mapping is not the first choice: it pays a page fault per page (or per folio) of the page cache,
+ * whose cost depends on how the file's pages came into the cache, which the user cannot see. Summing one column of a
+ * hot GiB by mapping it afresh took 33-100 ms on this project's machines when the page cache held the file in large
+ * folios (written with large {@code write()} calls, or read back from disk), and up to 900 ms when it held 4 KiB
+ * pages (written through a mapping, as {@code np.memmap(mode='w+')} and {@code open_memmap} do, in small writes, or
+ * after the kernel reclaimed part of it). Reading the same GiB into a reused 1 MiB buffer took 54-90 ms whatever
+ * wrote it. A kept mapping costs nothing to read again: its page tables outlive the task.
+ */
+final class FileRows extends RowSource {
+  /** The most bytes read per call from a file that is not local, all segments together (at least one row). */
+  static final int REMOTE_WINDOW_BYTES = 64 << 20;
+  /** The most bytes of a span, all segments together (at least one row): a mapping holds at most this much. */
+  static final long MAX_SPAN_BYTES = 1L << 30;
+
+  private final FileHandle handle;
+  /** The executor's kept mappings, and the file's identity in them; null where the file is not to be mapped. */
+  private final KeptMappings kept;
+  private final KeptMappings.FileIdentity identity;
+  private final long rowsPerSpan;
+  private final int rowsPerWindow;
+  /** The buffer read windows go into; the segments' windows are slices of it. Made at the first read. */
+  private ByteBuffer readBuffer;
+  private final ByteBuffer[] slices;
+  private final KeptMappings.Lease[] leases;
+  private long spanFrom = -1;
+  private long spanTo = -1;
+  private boolean spanMapped;
+  private long windowFrom = -1;
+  private long windowTo = -1;
+  private long bytesLoaded;
+
+  FileRows(FileHandle handle, KeptMappings kept, KeptMappings.FileIdentity identity, ArrayFile file,
+      RowLayout layout, int[] segments, long fromRow, long toRow) throws IOException {
+    super(file, layout, segments, fromRow, toRow);
+    this.handle = handle;
+    this.kept = identity == null || segments.length > MAX_MAPPED_SEGMENTS ? null : kept;
+    this.identity = identity;
+    long rowBytes = (long) layout.stride() * segments.length;
+    long windowBytes = handle.isLocal() ? ReadBuffers.WINDOW_BYTES : REMOTE_WINDOW_BYTES;
+    this.rowsPerSpan = rowBytes == 0 ? Long.MAX_VALUE : Math.max(1, MAX_SPAN_BYTES / rowBytes);
+    this.rowsPerWindow = (int) Math.min(toRow - fromRow, rowBytes == 0 ? Integer.MAX_VALUE
+        : Math.max(1, windowBytes / rowBytes));
+    this.slices = new ByteBuffer[layout.segmentCount()];
+    this.leases = new KeptMappings.Lease[layout.segmentCount()];
+    if (handle.size() < requiredEnd()) {
+      throw new IOException(describe() + ": the file is " + handle.size() + " bytes long, shorter than the "
+          + requiredEnd() + " bytes the read was planned with; it was truncated or rewritten after planning");
+    }
+  }
+
+  @Override
+  protected int load(long row, long runEnd, int maxRows) throws IOException {
+    if (row < windowFrom || row >= windowTo) {
+      if (row < spanFrom || row >= spanTo) {
+        startSpan(row, runEnd);
+      }
+      if (!spanMapped) {
+        read(row, Math.min(spanTo, row + rowsPerWindow));
+      }
+    }
+    long base = spanMapped ? spanFrom : windowFrom;
+    int stride = layout.stride();
+    for (int s : segments) {
+      positions[s] = (int) ((row - base) * stride);
+    }
+    return (int) Math.min(maxRows, windowTo - row);
+  }
+
+  /** Starts the span of the run from {@code row}: mapped if every segment of it is kept, else read window by window. */
+  private void startSpan(long row, long runEnd) throws IOException {
+    closeLeases();
+    spanFrom = row;
+    spanTo = Math.min(runEnd, row + rowsPerSpan);
+    spanMapped = kept != null && handle.isLocal() && leaseAll(row, spanTo);
+    windowFrom = -1;
+    windowTo = -1;
+    if (spanMapped) {
+      for (int s : segments) {
+        buffers[s] = littleEndian(leases[s].buffer().duplicate());
+      }
+      windowFrom = spanFrom;
+      windowTo = spanTo;
+      bytesLoaded += (spanTo - spanFrom) * layout.stride() * segments.length;
+    }
+  }
+
+  private boolean leaseAll(long from, long to) throws IOException {
+    long length = (to - from) * layout.stride();
+    for (int s : segments) {
+      long start = position(s, from);
+      try {
+        leases[s] = kept.lease(file.path(), identity, handle.channel(), start, length);
+      } catch (IOException | RuntimeException e) {
+        closeLeases();
+        throw new IOException(describe(from, to) + ": cannot map " + length + " bytes at offset " + start + ": " + e,
+            e);
+      }
+      if (leases[s] == null) {
+        closeLeases();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void read(long row, long to) throws IOException {
+    windowFrom = -1;
+    windowTo = -1;
+    int length = (int) ((to - row) * layout.stride());
+    if (readBuffer == null) {
+      allocateReadBuffer();
+    }
+    for (int s : segments) {
+      ByteBuffer slice = slices[s];
+      long start = position(s, row);
+      try {
+        handle.readFully(start, slice.clear().limit(length));
+      } catch (IOException e) {
+        throw new IOException(describe(row, to) + ": reading " + length + " bytes at offset " + start + " failed: "
+            + e.getMessage(), e);
+      }
+      slice.clear();
+      buffers[s] = slice;
+    }
+    windowFrom = row;
+    windowTo = to;
+    bytesLoaded += (long) length * segments.length;
+  }
+
+  private void allocateReadBuffer() {
+    long segmentBytes = (long) rowsPerWindow * layout.stride();
+    long bytes = segmentBytes * segments.length;
+    readBuffer = handle.isLocal() ? ReadBuffers.acquire(bytes)
+        : littleEndian(ByteBuffer.allocate(Math.toIntExact(bytes)));
+    for (int i = 0; i < segments.length; i++) {
+      slices[segments[i]] = littleEndian(readBuffer.slice((int) (i * segmentBytes), (int) segmentBytes));
+    }
+  }
+
+  /**
+   * For a mapped span, asks the file's length, a native call. A fault on a mapped page of a file truncated under the
+   * task is raised in compiled code as an asynchronous {@link InternalError}, at the latest when the thread next
+   * returns from native code; this call is such a return, so the error surfaces here, inside the reader, which turns
+   * it into an IOException, instead of later in Spark's code, where an InternalError is fatal and kills the executor.
+   * A read window cannot be spoiled after the fact: a truncated file is a short read.
+   */
+  @Override
+  void checkIntact() throws IOException {
+    if (!spanMapped) {
+      return;
+    }
+    long size = handle.channel().size();
+    if (size < requiredEnd()) {
+      throw new IOException(describe() + ": the file changed while it was read: it is now " + size + " bytes long, "
+          + "shorter than the " + requiredEnd() + " bytes the read was planned with (it was truncated or rewritten "
+          + "under the task)");
+    }
+  }
+
+  @Override
+  boolean mapped() {
+    return spanMapped;
+  }
+
+  @Override
+  long bytesMapped() {
+    return bytesLoaded;
+  }
+
+  private void closeLeases() {
+    for (int s : segments) {
+      if (leases[s] != null) {
+        buffers[s] = null;
+        leases[s].close();
+        leases[s] = null;
+      }
+    }
+    spanMapped = false;
+  }
+
+  @Override
+  protected void release() throws IOException {
+    try {
+      closeLeases();
+      handle.close();
+    } finally {
+      if (readBuffer != null && handle.isLocal()) {
+        java.util.Arrays.fill(slices, null);
+        ReadBuffers.release(readBuffer);
+        readBuffer = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,170 @@
+package io.sparkmemmap.read;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The executor's kept mappings on their own: a range is mapped the second time it is read and then kept; the kept
+ * bytes stay within the budget, least recently used released first, never one a reader holds; a file replaced,
+ * rewritten or shortened is never read through an old mapping; idle mappings are released; and what is released
+ * is unmapped (this JVM's {@code /proc/self/maps} no longer shows it).
+ */
+class KeptMappingsTest {
+  private static final int LENGTH = 64 << 10;
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void aRangeIsMappedTheSecondTimeItIsReadAndKept() throws IOException {
+    Path file = file("a.bin", 4 * LENGTH, (byte) 1);
+    KeptMappings kept = new KeptMappings(1 << 30, 60_000);
+    try (FileChannel channel = FileChannel.open(file)) {
+      KeptMappings.FileIdentity identity = KeptMappings.identify(file);
+      assertNull(kept.lease(file.toString(), identity, channel, 0, LENGTH), "read the first time");
+      assertNull(kept.lease(file.toString(), identity, channel, LENGTH, LENGTH), "another range: its first read");
+      try (KeptMappings.Lease second = kept.lease(file.toString(), identity, channel, 0, LENGTH);
+          KeptMappings.Lease third = kept.lease(file.toString(), identity, channel, 0, LENGTH)) {
+        assertNotNull(second, "mapped the second time");
+        assertSame(second.buffer(), third.buffer(), "the kept mapping");
+        assertEquals(1, second.buffer().get(LENGTH - 1));
+      }
+      assertEquals(LENGTH, kept.keptBytes(), "kept after its readers are done");
+    } finally {
+      kept.releaseAll();
+    }
+    assertEquals(0, kept.keptBytes());
+  }
+
+  @Test
+  void theBudgetReleasesTheLeastRecentlyUsedButNeverOneInUse() throws IOException, InterruptedException {
+    Path file = file("b.bin", 4 * LENGTH, (byte) 2);
+    KeptMappings kept = new KeptMappings(2L * LENGTH, 60_000);
+    try (FileChannel channel = FileChannel.open(file)) {
+      KeptMappings.FileIdentity identity = KeptMappings.identify(file);
+      KeptMappings.Lease held = mapped(kept, file, identity, channel, 0);
+      mapped(kept, file, identity, channel, LENGTH).close();
+      assertEquals(2L * LENGTH, kept.keptBytes());
+      KeptMappings.Lease third = mapped(kept, file, identity, channel, 2L * LENGTH);
+      assertEquals(2L * LENGTH, kept.keptBytes(), "the unused one released to make room");
+      assertNotNull(held.buffer(), "the one in use stays");
+      assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH, LENGTH));
+      assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH, LENGTH),
+          "no room while both kept ones are in use: read instead");
+      assertEquals(2L * LENGTH, kept.keptBytes());
+      held.close();
+      third.close();
+      assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH + 1, 4 * LENGTH),
+          "more than the budget is never mapped");
+    } finally {
+      kept.releaseAll();
+    }
+    Unmapper.awaitPending();
+    assertEquals(List.of(), mappingsOf(file), "released mappings are unmapped");
+  }
+
+  @Test
+  void aFileReplacedOrRewrittenIsNotReadThroughAnOldMapping() throws IOException, InterruptedException {
+    Path file = file("c.bin", LENGTH, (byte) 3);
+    KeptMappings kept = new KeptMappings(1 << 30, 60_000);
+    try {
+      KeptMappings.Lease old;
+      try (FileChannel channel = FileChannel.open(file)) {
+        old = mapped(kept, file, KeptMappings.identify(file), channel, 0);
+      }
+      Path other = file("other.bin", LENGTH, (byte) 4);
+      Files.move(other, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      try (FileChannel channel = FileChannel.open(file)) {
+        KeptMappings.FileIdentity replaced = KeptMappings.identify(file);
+        assertNull(kept.lease(file.toString(), replaced, channel, 0, LENGTH), "a new file: read first");
+        assertEquals(3, old.buffer().get(0), "a reader of the old file still reads the old file");
+        try (KeptMappings.Lease lease = kept.lease(file.toString(), replaced, channel, 0, LENGTH)) {
+          assertNotSame(old.buffer(), lease.buffer());
+          assertEquals(4, lease.buffer().get(0));
+        }
+        assertEquals(LENGTH, kept.keptBytes(), "only the new file's mapping is kept");
+      }
+      old.close();
+      Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
+      try (FileChannel channel = FileChannel.open(file)) {
+        assertNull(kept.lease(file.toString(), KeptMappings.identify(file), channel, 0, LENGTH),
+            "rewritten in place (a new time of last change): read afresh");
+      }
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+        channel.truncate(LENGTH / 2);
+      }
+      try (FileChannel channel = FileChannel.open(file)) {
+        assertNull(kept.lease(file.toString(), KeptMappings.identify(file), channel, 0, LENGTH / 2),
+            "shortened: read afresh");
+      }
+      assertEquals(0, kept.keptBytes(), "nothing of the old versions kept");
+    } finally {
+      kept.releaseAll();
+    }
+    Unmapper.awaitPending();
+    assertEquals(List.of(), mappingsOf(file));
+  }
+
+  @Test
+  void idleMappingsAreReleased() throws IOException, InterruptedException {
+    Path file = file("d.bin", LENGTH, (byte) 5);
+    KeptMappings kept = KeptMappings.withIdleRelease(1 << 30, 50);
+    try (FileChannel channel = FileChannel.open(file)) {
+      mapped(kept, file, KeptMappings.identify(file), channel, 0).close();
+    }
+    assertEquals(LENGTH, kept.keptBytes());
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (kept.keptBytes() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(0, kept.keptBytes(), "released after 50 ms unused");
+    Unmapper.awaitPending();
+    assertEquals(List.of(), mappingsOf(file));
+  }
+
+  /** A lease on a mapping of {@code [position, position + LENGTH)}, read once before so that it is mapped. */
+  private static KeptMappings.Lease mapped(KeptMappings kept, Path file, KeptMappings.FileIdentity identity,
+      FileChannel channel, long position) throws IOException {
+    assertNull(kept.lease(file.toString(), identity, channel, position, LENGTH));
+    KeptMappings.Lease lease = kept.lease(file.toString(), identity, channel, position, LENGTH);
+    assertNotNull(lease, "mapped the second time");
+    return lease;
+  }
+
+  private Path file(String name, int length, byte value) throws IOException {
+    byte[] bytes = new byte[length];
+    java.util.Arrays.fill(bytes, value);
+    return Files.write(dir.resolve(name), bytes);
+  }
+
+  private static List<String> mappingsOf(Path file) throws IOException {
+    return Files.readAllLines(Path.of("/proc/self/maps")).stream()
+        .filter(line -> line.contains(file.toString())).toList();
+  }
+
+  @Test
+  void identityTellsTheFileItsLengthAndItsLastChange() throws IOException {
+    Path file = file("e.bin", 10, (byte) 6);
+    KeptMappings.FileIdentity identity = KeptMappings.identify(file);
+    assertNotNull(identity);
+    assertEquals(10, identity.length());
+    assertEquals(identity, KeptMappings.identify(file));
+    assertNull(KeptMappings.identify(dir.resolve("missing.bin")));
+    assertTrue(identity.fileKey().toString().contains("ino"), identity.toString());
+  }
+}
