@@ -1,6 +1,7 @@
 package io.sparkmemmap.read;
 
 import io.sparkmemmap.format.DType;
+import io.sparkmemmap.format.NpyFormatException;
 import io.sparkmemmap.format.NumpyDescr;
 import io.sparkmemmap.read.ReadOptions.Layout;
 import java.util.Locale;
@@ -26,9 +27,9 @@ public final class PathOptions {
     this.options = options;
   }
 
-  /** {@code message} about {@code path}: how every error of the connector that concerns a path begins. */
+  /** {@code message} about {@code path}, as every error of the connector that concerns a path begins. */
   public static String about(String path, String message) {
-    return path + ": " + message;
+    return NpyFormatException.about(path, message);
   }
 
   /** {@code problem} with option {@code key}, as an error naming the path. */
@@ -38,10 +39,6 @@ public final class PathOptions {
 
   private IllegalArgumentException refused(String key, String problem, Throwable cause) {
     return new IllegalArgumentException(about(path, "option '" + key + "' " + problem), cause);
-  }
-
-  public String path() {
-    return path;
   }
 
   /** The option's value as given, or {@code null}. */
