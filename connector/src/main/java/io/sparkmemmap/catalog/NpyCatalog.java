@@ -2,6 +2,7 @@ package io.sparkmemmap.catalog;
 
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.read.FileListing;
+import io.sparkmemmap.read.PathOptions;
 import io.sparkmemmap.write.NpyWriteBuilder;
 import io.sparkmemmap.write.WriteMode;
 import java.io.IOException;
@@ -188,13 +189,13 @@ public class NpyCatalog implements StagingTableCatalog {
           + ident);
     }
     if (info.partitions().length > 0) {
-      throw new IllegalArgumentException(format.shortName() + " output cannot be partitioned: NumPy arrays have one "
-          + "row order, so write one array per partition value instead");
+      throw new IllegalArgumentException(PathOptions.about(ident.name(), format.shortName() + " output cannot be "
+          + "partitioned: NumPy arrays have one row order, so write one array per partition value instead"));
     }
     String provider = info.properties().get(PROVIDER_PROPERTY);
     if (provider != null && !provider.equalsIgnoreCase(format.shortName())) {
-      throw new IllegalArgumentException("catalog " + name + " holds " + format.shortName() + " tables, not "
-          + provider);
+      throw new IllegalArgumentException(PathOptions.about(ident.name(), "catalog " + name + " holds "
+          + format.shortName() + " tables, not " + provider));
     }
   }
 
@@ -208,8 +209,8 @@ public class NpyCatalog implements StagingTableCatalog {
 
   @Override
   public Table alterTable(Identifier ident, TableChange... changes) {
-    throw new UnsupportedOperationException(name + " tables are the arrays at their paths, with no properties to "
-        + "alter; rewrite the data instead");
+    throw new UnsupportedOperationException(PathOptions.about(ident.name(), name + " tables are the arrays at "
+        + "their paths, with no properties to alter; rewrite the data instead"));
   }
 
   /** DROP TABLE deletes the files at the path. */

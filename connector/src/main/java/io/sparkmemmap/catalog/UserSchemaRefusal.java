@@ -3,10 +3,12 @@ package io.sparkmemmap.catalog;
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.MemmapDataSource;
 import io.sparkmemmap.NpyDataSource;
+import io.sparkmemmap.read.PathOptions;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.UnresolvedDataSource;
 import org.apache.spark.sql.catalyst.rules.Rule;
 import org.apache.spark.sql.execution.datasources.DataSource;
+import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.BoxedUnit;
 
 /**
@@ -22,12 +24,22 @@ final class UserSchemaRefusal extends Rule<LogicalPlan> {
       if (node instanceof UnresolvedDataSource source && source.userSpecifiedSchema().isDefined()) {
         ArrayFormat format = formatNamed(source.format());
         if (format != null) {
-          throw new IllegalArgumentException(message(format));
+          String message = message(format);
+          String path = pathOf(source);
+          throw new IllegalArgumentException(path == null ? message : PathOptions.about(path, message));
         }
       }
       return BoxedUnit.UNIT;
     });
     return plan;
+  }
+
+  /** The path or paths the read was given, as the user wrote them; {@code null} when none was. */
+  private static String pathOf(UnresolvedDataSource source) {
+    if (source.paths().nonEmpty()) {
+      return String.join(", ", CollectionConverters.asJava(source.paths()));
+    }
+    return source.options().get("path").getOrElse(() -> null);
   }
 
   /** The format of this connector that {@code name} names, or {@code null}. */

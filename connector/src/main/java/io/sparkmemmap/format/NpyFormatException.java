@@ -19,8 +19,16 @@ public class NpyFormatException extends IOException {
   }
 
   public NpyFormatException(String resourceDescription, String problem, Throwable cause) {
-    super(resourceDescription + ": " + problem, cause);
+    super(about(resourceDescription, problem), cause);
     this.resourceDescription = resourceDescription;
+  }
+
+  /**
+   * {@code problem} with {@code resource} (a path, a file, an archive entry, a byte range): how every error of the
+   * connector that concerns one begins, so that a user can find it.
+   */
+  public static String about(String resource, String problem) {
+    return resource + ": " + problem;
   }
 
   /** The file, archive entry or byte range the problem was found in. */

@@ -102,15 +102,22 @@ public final class NpyDataset {
             + "dtype, order and trailing shape to be read as one array");
       }
     }
-    int[] rowShape = layoutOption == Layout.FLAT ? new int[0] : ArraySchema.intDims(first.shape().trailing());
-    RowLayout layout = new RowLayout(layoutOption != Layout.FLAT && first.fortran(), first.dtype().itemSize(),
-        rowShape);
+    int[] rowShape;
+    RowLayout layout;
+    List<ArraySchema.DataColumn> columns;
+    try {
+      rowShape = layoutOption == Layout.FLAT ? new int[0] : ArraySchema.intDims(first.shape().trailing());
+      layout = new RowLayout(layoutOption != Layout.FLAT && first.fortran(), first.dtype().itemSize(), rowShape);
+      columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption, options.bytesAsString(),
+          options.datetimeAsLong());
+    } catch (IllegalArgumentException e) {
+      // the files agree, so the first stands for all of them
+      throw new NpyFormatException(first.describe(), e.getMessage(), e);
+    }
     List<ArrayFile> files = new ArrayList<>();
     for (Described d : described) {
       files.add(toArrayFile(d, layoutOption));
     }
-    List<ArraySchema.DataColumn> columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption,
-        options.bytesAsString(), options.datetimeAsLong());
     return new NpyDataset(options, conf, files, first.dtype(), layout, columns);
   }
 

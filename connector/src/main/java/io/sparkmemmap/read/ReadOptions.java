@@ -3,18 +3,15 @@ package io.sparkmemmap.read;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.format.DType;
-import io.sparkmemmap.format.NumpyDescr;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.OptionalLong;
-import org.apache.spark.network.util.JavaUtils;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
 
 /**
  * The read options of the SPEC, parsed and checked once. An invalid value is an {@link IllegalArgumentException}
- * naming the option and the value.
+ * naming the path the options were given for, the option and the value ({@link PathOptions}).
  */
 public final class ReadOptions {
   static final String PATH = "path";
@@ -52,19 +49,20 @@ public final class ReadOptions {
   private final boolean datetimeAsLong;
   private final boolean pushDownAggregates;
 
-  private ReadOptions(ArrayFormat format, CaseInsensitiveStringMap options) {
+  private ReadOptions(ArrayFormat format, CaseInsensitiveStringMap given) {
     this.format = format;
-    this.paths = parsePaths(options);
+    this.paths = parsePaths(given);
+    PathOptions options = new PathOptions(String.join(", ", paths), given);
     if (format == ArrayFormat.MEMMAP) {
       String dtypeText = options.get(DTYPE);
       if (dtypeText == null || dtypeText.isBlank()) {
-        throw new IllegalArgumentException("option '" + DTYPE + "' is required by format memmap: the NumPy dtype "
-            + "of the file's elements, e.g. '<f4' or \"[('t', '<i8'), ('x', '<f4', (3,))]\"");
+        throw options.refused(DTYPE, "is required by format memmap: the NumPy dtype of the file's elements, e.g. "
+            + "'<f4' or \"[('t', '<i8'), ('x', '<f4', (3,))]\"");
       }
-      this.memmapDType = parseDType(dtypeText);
-      this.memmapShape = options.containsKey(SHAPE) ? parseShape(options.get(SHAPE)) : null;
-      this.memmapOffset = nonNegativeLong(options, OFFSET, 0);
-      this.memmapFortranOrder = parseOrder(options.get(ORDER));
+      this.memmapDType = options.dtype(DTYPE);
+      this.memmapShape = options.has(SHAPE) ? options.shape(SHAPE) : null;
+      this.memmapOffset = options.nonNegativeLong(OFFSET, 0);
+      this.memmapFortranOrder = options.fortranOrder(ORDER);
     } else {
       this.memmapDType = null;
       this.memmapShape = null;
@@ -73,14 +71,14 @@ public final class ReadOptions {
     }
     String arrayName = options.get(ARRAY);
     this.array = arrayName == null || arrayName.isEmpty() ? null : stripNpySuffix(arrayName);
-    this.layout = parseLayout(options.get(LAYOUT));
-    this.maxPartitionBytes = options.containsKey(MAX_PARTITION_BYTES)
-        ? OptionalLong.of(parseBytes(options.get(MAX_PARTITION_BYTES)))
+    this.layout = options.layout(LAYOUT);
+    this.maxPartitionBytes = options.has(MAX_PARTITION_BYTES)
+        ? OptionalLong.of(options.bytes(MAX_PARTITION_BYTES))
         : OptionalLong.empty();
-    this.batchSize = positiveInt(options, BATCH_SIZE, DEFAULT_BATCH_SIZE);
-    this.bytesAsString = bool(options, BYTES_AS_STRING);
-    this.datetimeAsLong = bool(options, DATETIME_AS_LONG);
-    this.pushDownAggregates = !options.containsKey(PUSH_DOWN_AGGREGATES) || bool(options, PUSH_DOWN_AGGREGATES);
+    this.batchSize = options.positiveInt(BATCH_SIZE, DEFAULT_BATCH_SIZE);
+    this.bytesAsString = options.bool(BYTES_AS_STRING, false);
+    this.datetimeAsLong = options.bool(DATETIME_AS_LONG, false);
+    this.pushDownAggregates = options.bool(PUSH_DOWN_AGGREGATES, true);
   }
 
   /** Parses and checks the options of a read in the given format. */
@@ -161,136 +159,11 @@ public final class ReadOptions {
         throw new IllegalArgumentException("option '" + PATHS + "' is not a JSON array of strings: " + several, e);
       }
     }
+    if (result.isEmpty()) {
+      // every other refusal names the path: there is none to name
+      throw new IllegalArgumentException("no path given: use load(path) or option 'path'");
+    }
     return List.copyOf(result);
-  }
-
-  /** The {@code dtype} option; an error names the option. */
-  public static DType parseDType(String text) {
-    try {
-      return NumpyDescr.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("option '" + DTYPE + "': " + e.getMessage(), e);
-    }
-  }
-
-  /** {@code 1000,16}, {@code (1000, 16)}, {@code (5,)}, {@code ()}; {@code -1} only on axis 0. */
-  static long[] parseShape(String text) {
-    String body = text.strip();
-    if (body.startsWith("(") && body.endsWith(")")) {
-      body = body.substring(1, body.length() - 1).strip();
-    }
-    if (body.isEmpty()) {
-      return new long[0];
-    }
-    String[] parts = body.split(",", -1);
-    int count = parts.length;
-    if (count > 1 && parts[count - 1].isBlank()) {
-      count--; // the trailing comma of a Python 1-tuple
-    }
-    long[] dims = new long[count];
-    for (int i = 0; i < count; i++) {
-      String part = parts[i].strip();
-      try {
-        dims[i] = Long.parseLong(part);
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "option '" + SHAPE + "' must be integers separated by commas, like '1000,16' or '-1,16', got '" + text
-                + "'");
-      }
-      if (dims[i] < -1 || (dims[i] == -1 && i > 0)) {
-        throw new IllegalArgumentException("option '" + SHAPE + "' allows -1 (inferred) only on axis 0 and no other "
-            + "negative size, got '" + text + "'");
-      }
-    }
-    return dims;
-  }
-
-  /** The {@code order} option: true for Fortran order. */
-  public static boolean parseOrder(String text) {
-    if (text == null) {
-      return false;
-    }
-    switch (text.strip().toUpperCase(Locale.ROOT)) {
-      case "C":
-        return false;
-      case "F":
-        return true;
-      default:
-        throw new IllegalArgumentException("option '" + ORDER + "' must be C or F, got '" + text + "'");
-    }
-  }
-
-  public static Layout parseLayout(String text) {
-    if (text == null) {
-      return Layout.AUTO;
-    }
-    try {
-      return Layout.valueOf(text.strip().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(
-          "option '" + LAYOUT + "' must be auto, columns or flat, got '" + text + "'", e);
-    }
-  }
-
-  private static long parseBytes(String text) {
-    long bytes;
-    try {
-      bytes = JavaUtils.byteStringAsBytes(text.strip());
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("option '" + MAX_PARTITION_BYTES + "' must be a byte count such as "
-          + "134217728 or 128m, got '" + text + "'", e);
-    }
-    if (bytes <= 0) {
-      throw new IllegalArgumentException("option '" + MAX_PARTITION_BYTES + "' must be positive, got '" + text + "'");
-    }
-    return bytes;
-  }
-
-  private static long nonNegativeLong(CaseInsensitiveStringMap options, String key, long defaultValue) {
-    String text = options.get(key);
-    if (text == null) {
-      return defaultValue;
-    }
-    try {
-      long value = Long.parseLong(text.strip());
-      if (value >= 0) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("option '" + key + "' must be a non-negative integer, got '" + text + "'");
-  }
-
-  public static int positiveInt(CaseInsensitiveStringMap options, String key, int defaultValue) {
-    String text = options.get(key);
-    if (text == null) {
-      return defaultValue;
-    }
-    try {
-      int value = Integer.parseInt(text.strip());
-      if (value > 0) {
-        return value;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException("option '" + key + "' must be a positive integer, got '" + text + "'");
-  }
-
-  public static boolean bool(CaseInsensitiveStringMap options, String key) {
-    String text = options.get(key);
-    if (text == null) {
-      return false;
-    }
-    switch (text.strip().toLowerCase(Locale.ROOT)) {
-      case "true":
-        return true;
-      case "false":
-        return false;
-      default:
-        throw new IllegalArgumentException("option '" + key + "' must be true or false, got '" + text + "'");
-    }
   }
 
   private static String stripNpySuffix(String name) {

@@ -2,6 +2,7 @@ package io.sparkmemmap.write;
 
 import io.sparkmemmap.format.NpyHeader;
 import io.sparkmemmap.format.Shape;
+import io.sparkmemmap.read.PathOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -63,7 +64,7 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
     try {
       encoder.encode(row, staging.buffer(), pos);
     } catch (NpyWriteException e) {
-      throw new NpyWriteException(e.getMessage() + " (row " + rows + " of partition " + partitionId + ")", e);
+      throw refused(e.getMessage() + " (row " + rows + " of partition " + partitionId + ")", e);
     }
     rows++;
   }
@@ -71,16 +72,25 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
   /** A null array before any non-null one leaves its length unknown: keep the row if nulls can be filled. */
   private void holdUntilLengthsKnown(InternalRow row) {
     if (!job.fillsNulls()) {
-      throw new NpyWriteException("column '" + unknownColumn() + "' holds a null array (row " + pending.size()
+      throw refused("column '" + unknownColumn() + "' holds a null array (row " + pending.size()
           + " of partition " + partitionId + "), which NumPy cannot represent: set the nullValue option to fill "
           + "it, or drop or fill the nulls first");
     }
     if (pending.size() >= MAX_PENDING_ROWS) {
-      throw new NpyWriteException("the first " + MAX_PENDING_ROWS + " rows of partition " + partitionId + " hold "
+      throw refused("the first " + MAX_PENDING_ROWS + " rows of partition " + partitionId + " hold "
           + "only null arrays in column '" + unknownColumn() + "', so its length is unknown; drop or fill the "
           + "nulls first");
     }
     pending.add(row.copy());
+  }
+
+  /** A value that cannot be written, as an error naming the target the user gave. */
+  private NpyWriteException refused(String problem) {
+    return refused(problem, null);
+  }
+
+  private NpyWriteException refused(String problem, NpyWriteException cause) {
+    return new NpyWriteException(PathOptions.about(job.path(), problem), cause);
   }
 
   private String unknownColumn() {
@@ -124,7 +134,7 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
   public StagedPart commit() throws IOException {
     if (encoder == null) {
       if (!pending.isEmpty()) {
-        throw new NpyWriteException("every row of partition " + partitionId + " holds a null array in column '"
+        throw refused("every row of partition " + partitionId + " holds a null array in column '"
             + unknownColumn() + "', so its length is unknown; drop or fill the nulls first");
       }
       return StagedPart.empty(partitionId, taskId);

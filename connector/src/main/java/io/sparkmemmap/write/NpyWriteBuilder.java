@@ -3,6 +3,7 @@ package io.sparkmemmap.write;
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.format.NpyHeader;
 import io.sparkmemmap.read.FileListing;
+import io.sparkmemmap.read.PathOptions;
 import io.sparkmemmap.write.OutputFiles.PathState;
 import java.io.BufferedInputStream;
 import java.io.FileNotFoundException;
@@ -77,7 +78,7 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate {
   private NpyWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
     Map<String, String> options = new HashMap<>(tableOptions);
     options.putAll(callOptions);
-    WriteOptions writeOptions = WriteOptions.parse(options);
+    WriteOptions writeOptions = WriteOptions.parse(path, options);
     Configuration conf = SparkSession.active().sessionState().newHadoopConf();
     options.forEach(conf::set);
     try {
@@ -99,13 +100,22 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate {
       }
       boolean singleFile = writeOptions.singleFile() || (appending && state == PathState.FILE);
       Optional<ExistingArray> existing = appending ? existing(target, conf) : Optional.empty();
-      OutputPlan plan = OutputPlanner.plan(schema, writeOptions, existing);
+      OutputPlan plan = planRows(schema, writeOptions, existing);
       Path staging = new Path(target.getParent(), "." + target.getName() + ".spark-memmap-" + queryId);
-      WriteJob job = new WriteJob(format, plan, queryId, staging.toUri().toString(), files.isLocal(),
+      WriteJob job = new WriteJob(format, path, plan, queryId, staging.toUri().toString(), files.isLocal(),
           singleFile && !files.isLocal(), new HadoopConf(conf), writeOptions.nullValue().isPresent());
       return new NpyWrite(job, new OutputTarget(target, mode, singleFile, staging), files);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The bytes of each row; a column that cannot be written is refused naming the path as well as the column. */
+  private OutputPlan planRows(StructType schema, WriteOptions writeOptions, Optional<ExistingArray> existing) {
+    try {
+      return OutputPlanner.plan(schema, writeOptions, existing);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(PathOptions.about(path, e.getMessage()), e);
     }
   }
 

@@ -3,6 +3,7 @@ package io.sparkmemmap.write;
 import io.sparkmemmap.format.DType;
 import io.sparkmemmap.format.NpyHeader;
 import io.sparkmemmap.format.Shape;
+import io.sparkmemmap.read.PathOptions;
 import io.sparkmemmap.write.OutputFiles.PathState;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -82,10 +83,10 @@ final class Publisher {
       }
       for (int i = 0; i < agreed.length; i++) {
         if (agreed[i] != part.lengths()[i]) {
-          throw new NpyWriteException("column '" + job.plan().arrayColumns().get(i) + "' holds arrays of different "
-              + "lengths: " + agreed[i] + " in partition " + first.partitionId() + " and " + part.lengths()[i]
-              + " in partition " + part.partitionId() + "; NumPy arrays cannot be ragged, so pad or filter the "
-              + "arrays to one length first");
+          throw new NpyWriteException(PathOptions.about(job.path(), "column '" + job.plan().arrayColumns().get(i)
+              + "' holds arrays of different lengths: " + agreed[i] + " in partition " + first.partitionId()
+              + " and " + part.lengths()[i] + " in partition " + part.partitionId() + "; NumPy arrays cannot be "
+              + "ragged, so pad or filter the arrays to one length first"));
         }
       }
     }

@@ -6,14 +6,15 @@ import java.io.Serializable;
 /**
  * What every task of a write needs: the plan of the bytes, the format, and where to stage.
  *
+ * @param path the target as the user gave it, which the errors of tasks name
  * @param stagingDir URI of the job's staging directory; task files go to its {@link #ATTEMPTS} subdirectory
  * @param localTarget whether the target is on the local file system, so tasks write straight into staging
  * @param rowsOnly whether parts hold rows without a header: the parts of a single file off the local file system,
  *     which the file system may join on its side (HDFS concat) behind a header written at commit, as it cannot
  *     write a header into the first part afterwards
  */
-record WriteJob(ArrayFormat format, OutputPlan plan, String queryId, String stagingDir, boolean localTarget,
-    boolean rowsOnly, HadoopConf hadoopConf, boolean fillsNulls) implements Serializable {
+record WriteJob(ArrayFormat format, String path, OutputPlan plan, String queryId, String stagingDir,
+    boolean localTarget, boolean rowsOnly, HadoopConf hadoopConf, boolean fillsNulls) implements Serializable {
 
   /** The subdirectory of the staging directory that task attempts write into. */
   static final String ATTEMPTS = "attempts";

@@ -1,6 +1,8 @@
 package io.sparkmemmap.write;
 
 import io.sparkmemmap.format.DType;
+import io.sparkmemmap.format.NumpyDescr;
+import io.sparkmemmap.read.PathOptions;
 import io.sparkmemmap.read.ReadOptions;
 import io.sparkmemmap.read.ReadOptions.Layout;
 import java.io.Serializable;
@@ -34,28 +36,27 @@ final class WriteOptions implements Serializable {
     this.layout = layout;
   }
 
-  static WriteOptions parse(Map<String, String> options) {
-    CaseInsensitiveStringMap map = new CaseInsensitiveStringMap(options);
-    String dtype = map.get(ReadOptions.DTYPE);
-    if (dtype != null) {
-      ReadOptions.parseDType(dtype);
+  /** The options of a write to {@code path} (as the user gave it), which every refusal names. */
+  static WriteOptions parse(String path, Map<String, String> given) {
+    PathOptions options = new PathOptions(path, new CaseInsensitiveStringMap(given));
+    options.dtype(ReadOptions.DTYPE); // refused now, by path, rather than when the rows are planned
+    Integer stringLength = options.has(STRING_LENGTH) ? options.positiveInt(STRING_LENGTH, 1) : null;
+    if (options.fortranOrder(ReadOptions.ORDER)) {
+      throw options.refused(ReadOptions.ORDER, "F: writes produce C-ordered (row-major) arrays only, since rows "
+          + "arrive one at a time");
     }
-    Integer stringLength = map.containsKey(STRING_LENGTH) ? ReadOptions.positiveInt(map, STRING_LENGTH, 1) : null;
-    if (ReadOptions.parseOrder(map.get(ReadOptions.ORDER))) {
-      throw new IllegalArgumentException("option '" + ReadOptions.ORDER + "' F: writes produce C-ordered "
-          + "(row-major) arrays only, since rows arrive one at a time");
-    }
-    Layout layout = ReadOptions.parseLayout(map.get(ReadOptions.LAYOUT));
+    Layout layout = options.layout(ReadOptions.LAYOUT);
     if (layout == Layout.FLAT) {
-      throw new IllegalArgumentException("option '" + ReadOptions.LAYOUT + "' flat describes reading only: a write "
-          + "needs rows, so use auto or columns");
+      throw options.refused(ReadOptions.LAYOUT, "flat describes reading only: a write needs rows, so use auto or "
+          + "columns");
     }
-    return new WriteOptions(dtype, stringLength, map.get(NULL_VALUE), ReadOptions.bool(map, SINGLE_FILE), layout);
+    return new WriteOptions(options.get(ReadOptions.DTYPE), stringLength, options.get(NULL_VALUE),
+        options.bool(SINGLE_FILE, false), layout);
   }
 
   /** The {@code dtype} option: the type every row is cast to. */
   Optional<DType> dtype() {
-    return Optional.ofNullable(dtypeText).map(ReadOptions::parseDType);
+    return Optional.ofNullable(dtypeText).map(NumpyDescr::parse);
   }
 
   Optional<Integer> stringLength() {

@@ -132,7 +132,8 @@ class SqlTest {
     assertTrue(load.getMessage().contains(foreign + " holds no .npy files"), load.getMessage());
     Exception noDtype = assertThrows(Exception.class, () -> spark.read().format("memmap")
         .load(dir.resolve("raw.dat").toString()));
-    assertTrue(noDtype.getMessage().contains("'dtype' is required"), noDtype.getMessage());
+    assertTrue(noDtype.getMessage().contains(dir.resolve("raw.dat") + ": option 'dtype' is required"),
+        noDtype.getMessage());
     Path target = dir.resolve("never-written");
     Exception insert = assertThrows(Exception.class, () -> spark.sql("INSERT INTO npy.`" + target
         + "` SELECT * FROM npy.`" + foreign + "`"));
@@ -206,7 +207,7 @@ class SqlTest {
         "without a shape the file is 1-D");
     spark.sql("RESET spark.sql.catalog.memmap.dtype");
     Exception noDtype = assertThrows(Exception.class, () -> spark.sql("SELECT * FROM memmap.`" + raw + "`"));
-    assertTrue(noDtype.getMessage().contains("'dtype' is required"), noDtype.getMessage());
+    assertTrue(noDtype.getMessage().contains(raw + ": option 'dtype' is required"), noDtype.getMessage());
 
     SparkSession other = fresh();
     try {
@@ -219,6 +220,39 @@ class SqlTest {
     } finally {
       other.sql("DROP TABLE IF EXISTS raw");
     }
+  }
+
+  /** Options set for the catalog or a table, and what the path catalog refuses, are refused naming the path. */
+  @Test
+  void sqlErrorsNameThePath() {
+    SparkSession spark = fresh();
+    String raw = dir.resolve("raw.dat").toString();
+    spark.sql("SET spark.sql.catalog.memmap.dtype=<f4");
+    spark.sql("SET spark.sql.catalog.memmap.offset=-8");
+    Exception offset = assertThrows(Exception.class, () -> spark.sql("SELECT * FROM memmap.`" + raw + "`"));
+    assertTrue(offset.getMessage().contains(raw + ": option 'offset' must be a non-negative integer, got '-8'"),
+        offset.getMessage());
+
+    SparkSession other = fresh();
+    try {
+      // the table's schema is read from the file as it is created: the options are refused then
+      Exception layout = assertThrows(Exception.class, () -> other.sql("CREATE TABLE raw_bad USING memmap OPTIONS "
+          + "(dtype '<f4', layout 'wide') LOCATION '" + raw + "'"));
+      assertTrue(layout.getMessage().contains(raw + ": option 'layout' must be auto, columns or flat, got 'wide'"),
+          layout.getMessage());
+    } finally {
+      other.sql("DROP TABLE IF EXISTS raw_bad");
+    }
+
+    String partitioned = dir.resolve("partitioned").toString();
+    Exception partitions = assertThrows(Exception.class, () -> spark.sql("CREATE TABLE npy.`" + partitioned
+        + "` (x INT, y INT) USING npy PARTITIONED BY (y)"));
+    assertTrue(partitions.getMessage().contains(partitioned + ": npy output cannot be partitioned"),
+        partitions.getMessage());
+    String v = dir.resolve("v.npy").toString();
+    Exception alter = assertThrows(Exception.class, () -> spark.sql("ALTER TABLE npy.`" + v
+        + "` SET TBLPROPERTIES ('purpose' = 'tests')"));
+    assertTrue(alter.getMessage().contains(v + ": npy tables are the arrays at their paths"), alter.getMessage());
   }
 
   private static double numpy(String script) {

@@ -216,14 +216,15 @@ class ReadErrorsTest {
   class MemmapMismatch {
     @Test
     void dtypeMissingOrUnknown() {
-      assertRefusedAtPlanning(() -> memmap().load(path("plain.dat")), null, "option 'dtype' is required",
+      Path plain = dir.resolve("plain.dat");
+      assertRefusedAtPlanning(() -> memmap().load(path("plain.dat")), plain, "option 'dtype' is required",
           "e.g. '<f4'");
-      assertRefusedAtPlanning(() -> memmap().option("dtype", "float33").load(path("plain.dat")), null,
+      assertRefusedAtPlanning(() -> memmap().option("dtype", "float33").load(path("plain.dat")), plain,
           "option 'dtype'", "'float33' not understood");
-      assertRefusedAtPlanning(() -> memmap().option("dtype", "<f16").load(path("plain.dat")), null,
+      assertRefusedAtPlanning(() -> memmap().option("dtype", "<f16").load(path("plain.dat")), plain,
           "option 'dtype'", "long double");
       assertRefusedAtPlanning(() -> memmap().option("dtype", "[('a', '<i4'), ('o', 'O')]").option("shape", "10")
-          .load(path("plain.dat")), dir.resolve("plain.dat"), "holds an object array");
+          .load(path("plain.dat")), plain, "holds an object array");
     }
 
     @Test
@@ -262,7 +263,7 @@ class ReadErrorsTest {
       for (Map.Entry<String, String> bad : Map.of("shape", "4,-1", "offset", "-3", "order", "K", "layout", "wide",
           "batchSize", "0", "maxPartitionBytes", "lots", "bytesAsString", "yes").entrySet()) {
         assertRefusedAtPlanning(() -> memmap().option("dtype", "<f4").option(bad.getKey(), bad.getValue())
-            .load(path("plain.dat")), null, bad.getKey(), bad.getValue());
+            .load(path("plain.dat")), dir.resolve("plain.dat"), bad.getKey(), bad.getValue());
       }
     }
   }

@@ -47,19 +47,28 @@ class WriteErrorsTest {
     }, DataTypes.LongType);
   }
 
-  /** Writes with {@code options}, expects an error mentioning every one of {@code phrases}, and no output. */
+  /**
+   * Writes with {@code options}, expects an error naming the target as given and mentioning every one of
+   * {@code phrases}, and no output.
+   */
   private void assertRefused(Dataset<Row> df, Consumer<DataFrameWriter<Row>> options, String... phrases) {
     for (boolean single : List.of(false, true)) {
       Path target = dir.resolve("out-" + single + "-" + System.nanoTime());
-      DataFrameWriter<Row> writer = df.write().format("npy").option("singleFile", Boolean.toString(single));
-      options.accept(writer);
-      Exception e = assertThrows(Exception.class, () -> writer.save(target.toString()));
-      String messages = NumpyChecks.messages(e);
+      String messages = failedWrite(df, options, single, target);
+      assertTrue(messages.contains(target + ": "), "the target is not named:\n" + messages);
       for (String phrase : phrases) {
         assertTrue(messages.contains(phrase), "'" + phrase + "' not in:\n" + messages);
       }
-      NumpyChecks.assertNothingAt(target);
     }
+  }
+
+  /** The messages of the failure of a write to {@code target}, which must leave nothing there. */
+  private String failedWrite(Dataset<Row> df, Consumer<DataFrameWriter<Row>> options, boolean single, Path target) {
+    DataFrameWriter<Row> writer = df.write().format("npy").option("singleFile", Boolean.toString(single));
+    options.accept(writer);
+    Exception e = assertThrows(Exception.class, () -> writer.save(target.toString()));
+    NumpyChecks.assertNothingAt(target);
+    return NumpyChecks.messages(e);
   }
 
   @Test
@@ -131,18 +140,34 @@ class WriteErrorsTest {
   @Test
   void badOptionsAreRefusedBeforeAnyTaskRuns() {
     Dataset<Row> df = spark.range(0, 10).toDF("value");
-    assertRefused(df, w -> w.option("dtype", "<q9"), "dtype", "<q9");
-    assertRefused(df, w -> w.option("layout", "flat"), "layout");
-    assertRefused(df, w -> w.option("stringLength", "-3"), "stringLength");
+    assertRefused(df, w -> w.option("dtype", "<q9"), "option 'dtype' is refused: data type '<q9' not understood");
+    assertRefused(df, w -> w.option("layout", "flat"), "option 'layout' flat describes reading only");
+    assertRefused(df, w -> w.option("layout", "tall"), "option 'layout' must be auto, columns or flat, got 'tall'");
+    assertRefused(df, w -> w.option("order", "F"), "option 'order' F: writes produce C-ordered");
+    assertRefused(df, w -> w.option("order", "Q"), "option 'order' must be C or F, got 'Q'");
+    assertRefused(df, w -> w.option("stringLength", "-3"), "option 'stringLength' must be a positive integer, got "
+        + "'-3'");
     assertRefused(df.selectExpr("value", "array(value) as v"), w -> w.option("layout", "columns"), "column 'v'",
         "layout=columns");
     assertRefused(df, w -> w.option("dtype", "[('a', '<i8'), ('b', '<f4')]"), "'b'");
   }
 
   @Test
+  void aBadSingleFileOptionIsRefusedWithThePath() {
+    Path target = dir.resolve("out-single-maybe");
+    String messages = failedWrite(spark.range(0, 10).toDF("value"), w -> w.option("singleFile", "maybe"), false,
+        target);
+    assertTrue(messages.contains(target + ": option 'singleFile' must be true or false, got 'maybe'"), messages);
+  }
+
+  @Test
   void aTaskThatFailsMidwayLeavesNothing() {
     Dataset<Row> df = spark.range(0, 400, 1, 4).selectExpr("failAlways(id) as value");
-    assertRefused(df, w -> {}, "this task always fails at row 150");
+    for (boolean single : List.of(false, true)) {
+      // the failure is the query's own, not the connector's: it need not name the target
+      String messages = failedWrite(df, w -> {}, single, dir.resolve("out-failing-" + single));
+      assertTrue(messages.contains("this task always fails at row 150"), messages);
+    }
   }
 
   @Test

@@ -51,6 +51,23 @@ class ExamplesTest {
   }
 
   @Test
+  void embeddingClustersAssignsEachRowItsNearestCentroidAndFindsTheBlobs() throws Exception {
+    EmbeddingClusters.main(new String[] {out.toString(), "6000", "8", "4"});
+    assertEquals("(6000, 8) float32 (4, 8) float32 (6000,) int32", check(String.join("\n",
+        "x = np.load(out + '/embeddings.npy', mmap_mode='r')",
+        "c = np.load(out + '/centroids.npy', mmap_mode='r')",
+        "k = np.load(out + '/clusters.npy', mmap_mode='r')",
+        "d = ((x[:, None, :].astype('<f8') - c[None, :, :]) ** 2).sum(axis=2)",
+        "nearest = d.argmin(axis=1)",
+        "assert (k == nearest).all(), np.flatnonzero(k != nearest)[:10]",
+        // row i was drawn from blob i % 4: each blob must be one cluster of its own
+        "blob = np.arange(len(x)) % 4",
+        "per_blob = [set(k[blob == b].tolist()) for b in range(4)]",
+        "assert all(len(s) == 1 for s in per_blob) and len(set().union(*per_blob)) == 4, per_blob",
+        "print(x.shape, x.dtype, c.shape, c.dtype, k.shape, k.dtype)")));
+  }
+
+  @Test
   void matrixMultiplyMatchesNumpy() throws Exception {
     MatrixMultiply.main(new String[] {out.toString(), "300", "70", "50", "16"});
     assertEquals("(300, 50) float64 True", check(String.join("\n",

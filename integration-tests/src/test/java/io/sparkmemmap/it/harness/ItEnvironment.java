@@ -28,6 +28,19 @@ public final class ItEnvironment {
     return existingFile("it.jobsJar", "it is built in the process-test-classes phase of this module");
   }
 
+  /**
+   * A Maven repository (the local kind's layout) that the build fills with the connector's main jar and published
+   * pom before the tests run, and nothing else: what {@code --packages} resolves against in tests.
+   */
+  public static Path packagesRepository() {
+    return existingFile("it.packagesRepository", "it is filled in the pre-integration-test phase of this module");
+  }
+
+  /** The connector's Maven coordinates, {@code io.sparkmemmap:spark-memmap_2.13:<version>}. */
+  public static String connectorCoordinates() {
+    return required("it.connectorCoordinates");
+  }
+
   /** The examples module's jar. */
   public static Path examplesJar() {
     return existingFile("it.examplesJar", "run `mvn package` on the examples module first");

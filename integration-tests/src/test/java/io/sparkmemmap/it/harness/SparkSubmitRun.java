@@ -11,7 +11,7 @@ import java.util.stream.Collectors;
 /**
  * Runs an application the way {@code spark-submit} does: {@code org.apache.spark.deploy.SparkSubmit} (the class
  * the script runs) in a JVM of its own on the Spark runtime classpath, in client deploy mode, with the connector
- * and the application reaching Spark only through {@code --jars} and the application jar.
+ * and the application reaching Spark only through {@code --jars} or {@code --packages} and the application jar.
  */
 public final class SparkSubmitRun {
   private static final String DRIVER_HEAP = "-Xmx768m";
@@ -27,6 +27,8 @@ public final class SparkSubmitRun {
   private String mainClass;
   private Path applicationJar;
   private final List<Path> jars = new ArrayList<>();
+  private final List<String> packages = new ArrayList<>();
+  private final List<String> driverJvmOptions = new ArrayList<>();
   private final Map<String, String> conf = new LinkedHashMap<>();
   private final List<String> applicationArgs = new ArrayList<>();
   private boolean shortJob;
@@ -49,6 +51,18 @@ public final class SparkSubmitRun {
   /** {@code --jars}: jars added to the driver's and every executor's classpath. */
   public SparkSubmitRun jars(Path... paths) {
     jars.addAll(List.of(paths));
+    return this;
+  }
+
+  /** {@code --packages}: Maven coordinates {@code group:artifact:version} that Spark resolves with Ivy. */
+  public SparkSubmitRun packages(String... coordinates) {
+    packages.addAll(List.of(coordinates));
+    return this;
+  }
+
+  /** A JVM option of the spark-submit JVM itself, the driver in client mode ({@code -Dname=value}, ...). */
+  public SparkSubmitRun driverJvmOption(String option) {
+    driverJvmOptions.add(option);
     return this;
   }
 
@@ -96,6 +110,10 @@ public final class SparkSubmitRun {
       args.add("--jars");
       args.add(jars.stream().map(Path::toString).collect(Collectors.joining(",")));
     }
+    if (!packages.isEmpty()) {
+      args.add("--packages");
+      args.add(String.join(",", packages));
+    }
     conf.putIfAbsent("spark.driver.host", Loopback.HOST);
     conf.putIfAbsent("spark.driver.bindAddress", Loopback.HOST);
     conf.putIfAbsent("spark.ui.enabled", "false");
@@ -112,6 +130,7 @@ public final class SparkSubmitRun {
     if (shortJob) {
       jvmOptions.add(SHORT_JOB_JVM_OPTION);
     }
+    jvmOptions.addAll(driverJvmOptions);
     try (ChildJvm submit = ChildJvm.builder("spark-submit " + name, "org.apache.spark.deploy.SparkSubmit")
         .classpath(ItEnvironment.sparkRuntimeClasspath())
         .jvmOptions(jvmOptions)
