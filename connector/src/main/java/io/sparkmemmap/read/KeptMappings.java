@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
  * <p>Bounded: the kept bytes never exceed {@code spark.memmap.keptMappings.maxBytes} (least recently used released
  * first), a mapping unused for {@code spark.memmap.keptMappings.idleTimeout} is released, and none is made while the
  * machine's available memory is under a tenth of its total. Kept pages count in the executor's resident set
- * ({@code RssFile}), which a container's memory limit sees. A mapping is tied to the file's identity (device and
- * inode) and length: a file replaced or shortened is read afresh, its old mappings released when their last reader
- * is done. A mapping is released only when no reader holds it ({@link Lease}), so that no read touches an unmapped
- * page.
+ * ({@code RssFile}), which a container's memory limit sees. A mapping is tied to the file as it was mapped
+ * ({@link FileIdentity}): a file replaced, rewritten or shortened is read afresh, its old mappings released when their
+ * last reader is done. A mapping is released only when no reader holds it ({@link Lease}), so that no read touches
+ * an unmapped page.
  */
 final class KeptMappings {
   static final String MAX_BYTES = "spark.memmap.keptMappings.maxBytes";
@@ -91,9 +91,8 @@ final class KeptMappings {
   private final long idleNanos;
   /** In order of use, least recent first. */
   private final LinkedHashMap<Key, Mapping> mappings = new LinkedHashMap<>(16, 0.75f, true);
-  /** Ranges read once lately, oldest first: at most as many bytes as may be kept, and {@value #MAX_REMEMBERED_READS}. */
+  /** Ranges read once lately, oldest first. */
   private final LinkedHashMap<Key, Boolean> readOnce = new LinkedHashMap<>();
-  private long readOnceBytes;
   private long keptBytes;
 
   /** Mappings that are released only to make room, or by {@link #releaseAll}. */
@@ -182,30 +181,18 @@ final class KeptMappings {
     }
   }
 
-  /**
-   * Remembers a range read without a mapping. Only the latest reads are remembered, as many bytes of them as may
-   * be kept mapped: a range read again after more than that was read is no likelier to be read a third time while
-   * its mapping is still kept, as when a dataset larger than the budget is scanned again and again, which is then
-   * read as it was, not mapped range after range and released before any is read twice.
-   */
+  /** Remembers a range read without a mapping, so that it is mapped if it is read again. */
   private void rememberReadOnce(Key key) {
-    if (readOnce.put(key, Boolean.TRUE) == null) {
-      readOnceBytes += key.length();
-    }
-    for (Iterator<Key> it = readOnce.keySet().iterator();
-        it.hasNext() && (readOnceBytes > maxBytes || readOnce.size() > MAX_REMEMBERED_READS); ) {
-      readOnceBytes -= it.next().length();
+    readOnce.put(key, Boolean.TRUE);
+    for (Iterator<Key> it = readOnce.keySet().iterator(); it.hasNext() && readOnce.size() > MAX_REMEMBERED_READS; ) {
+      it.next();
       it.remove();
     }
   }
 
   /** Forgets a range read once; false if it was not remembered. */
   private boolean forgetReadOnce(Key key) {
-    if (readOnce.remove(key) == null) {
-      return false;
-    }
-    readOnceBytes -= key.length();
-    return true;
+    return readOnce.remove(key) != null;
   }
 
   /** Bytes kept mapped now. */
@@ -223,7 +210,6 @@ final class KeptMappings {
         retire(mapping, released);
       }
       readOnce.clear();
-      readOnceBytes = 0;
     }
     unmapAll(released);
   }
