@@ -90,8 +90,9 @@ class MegatronIndexTest {
       "    assert d >= 1 and docs[0] == 0, 'docs start'",
       "    assert (np.diff(docs) >= 0).all(), 'docs decrease'",
       "    assert docs[-1] == s, 'docs end'",
-      "    tokens = np.memmap(bin_path, dtype=dtype, mode='r') if os.path.getsize(bin_path) else np.zeros(0, dtype)",
-      "    assert int(sizes.sum()) == os.path.getsize(bin_path) == tokens.nbytes, 'bin size'",
+      "    assert int(sizes.sum()) == os.path.getsize(bin_path), 'bin size'",
+      "    tokens = np.memmap(bin_path, dtype=dtype, mode='r') if s and sizes.sum() else np.zeros(0, dtype)",
+      "    assert tokens.size == int(lengths.sum()), 'bin tokens'",
       "def line(a):",
       "    return ' '.join(str(int(x)) for x in a)",
       "import os",
@@ -378,5 +379,135 @@ class MegatronIndexTest {
     assertThrows(MegatronFormatException.class, () -> validate(idx, size - 1));
     assertThrows(MegatronFormatException.class, () -> validate(dir.resolve("empty.idx"), 1));
     validate(dir.resolve("empty.idx"), 0);
+  }
+  // ---- the Java writer ----
+
+  private static MegatronDType dtypeOf(Expected e) {
+    return MegatronDType.ofCode(e.code());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"u16", "i32", "mm", "empty"})
+  void writesWhatMegatronsWriterWrites(String name) throws IOException {
+    Expected e = Expected.of(name);
+    byte[] python = Files.readAllBytes(dir.resolve(name + ".idx"));
+    byte[] modes = e.mm() ? e.modes() : null;
+
+    ByteArrayOutputStream stream = new ByteArrayOutputStream();
+    long binSize = MegatronIndexWriter.write(stream, name, dtypeOf(e), e.lengths(), e.docs(), modes);
+    assertEquals(e.binSize(), binSize);
+    assertArrayEquals(python, stream.toByteArray());
+    Files.write(dir.resolve("java-stream-" + name + ".idx"), stream.toByteArray());
+
+    Path whole = dir.resolve("java-channel-" + name + ".idx");
+    try (FileChannel channel = FileChannel.open(whole, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      assertEquals(e.binSize(), MegatronIndexWriter.write(channel, whole.toString(), dtypeOf(e), e.lengths(),
+          e.docs(), modes));
+      assertEquals(python.length, channel.position());
+    }
+    assertArrayEquals(python, Files.readAllBytes(whole));
+
+    // Streaming as a job commit would: uneven chunks of sequences (one of them empty) and of document indices,
+    // after bytes that are not the index's, so the header is written at the channel's position.
+    Path appended = dir.resolve("java-append-" + name + ".idx");
+    byte[] prefix = {1, 2, 3};
+    try (FileChannel channel = FileChannel.open(appended, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(prefix));
+      MegatronIndexWriter writer = MegatronIndexWriter.open(channel, appended.toString(), dtypeOf(e), e.s(), e.d(),
+          e.mm());
+      int s = (int) e.s();
+      int[] cuts = {0, Math.min(s, 7), Math.min(s, 7), Math.min(s, 70_001), s};
+      for (int i = 0; i + 1 < cuts.length; i++) {
+        writer.appendSequences(e.lengths(), modes, cuts[i], cuts[i + 1] - cuts[i]);
+      }
+      int d = (int) e.d();
+      int half = d / 2;
+      writer.appendDocumentIndices(e.docs(), 0, half);
+      writer.appendDocumentIndices(e.docs(), half, d - half);
+      assertEquals(e.binSize(), writer.finish());
+      assertEquals(prefix.length + python.length, channel.position());
+    }
+    byte[] withPrefix = Files.readAllBytes(appended);
+    assertArrayEquals(prefix, Arrays.copyOf(withPrefix, prefix.length));
+    assertArrayEquals(python, Arrays.copyOfRange(withPrefix, prefix.length, withPrefix.length));
+
+    // And the reader accepts what the writer wrote.
+    try (FileChannel channel = FileChannel.open(whole)) {
+      MegatronIndex index = MegatronIndex.readAndValidate(PositionalReader.of(channel), whole.toString(),
+          binSize(name));
+      assertEquals(e.mm(), index.hasModes());
+    }
+  }
+
+  @Test
+  void numpysValidatorAcceptsTheJavaWritersOutput() throws IOException {
+    List<String> checks = new ArrayList<>();
+    for (String[] c : CASES) {
+      Expected e = Expected.of(c[0]);
+      Path idx = dir.resolve("java-checked-" + c[0] + ".idx");
+      try (FileChannel channel = FileChannel.open(idx, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        MegatronIndexWriter.write(channel, idx.toString(), dtypeOf(e), e.lengths(), e.docs(),
+            e.mm() ? e.modes() : null);
+      }
+      checks.add("(" + Python.literal(idx) + ", '" + c[0] + ".bin', " + c[3] + ")");
+    }
+    // The validator can fail: a Java-written index with one pointer off, and one checked against another .bin.
+    Expected e = Expected.of("i32");
+    Path bad = dir.resolve("java-checked-bad-pointer.idx");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    MegatronIndexWriter.write(out, bad.toString(), MegatronDType.INT32, e.lengths(), e.docs(), null);
+    ByteBuffer bytes = ByteBuffer.wrap(out.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
+    bytes.putLong((int) e.pointersOffset() + 8 * 9, e.pointers()[9] + 4);
+    Files.write(bad, bytes.array());
+    checks.add("(" + Python.literal(bad) + ", 'i32.bin', False)");
+    checks.add("(" + Python.literal(dir.resolve("java-checked-i32.idx")) + ", 'mm.bin', False)");
+
+    String result = Python.run(dir, MEGATRON + String.join("\n",
+        "for idx, bin_path, mm in [" + String.join(", ", checks) + "]:",
+        "    try:",
+        "        validate(idx, bin_path, mm)",
+        "        print('ok')",
+        "    except AssertionError as e:",
+        "        print('refused: ' + str(e))",
+        ""));
+    assertEquals(List.of("ok", "ok", "ok", "ok", "refused: pointers", "refused: bin size"),
+        result.strip().lines().toList());
+  }
+
+  @Test
+  void writerRefusesWhatTheReaderRefuses() throws IOException {
+    int[] lengths = {3, 0, 5};
+    assertWriteRefused(new int[] {3, -1, 5}, new long[] {0, 3}, null, "sequence 1 has negative length -1");
+    assertWriteRefused(lengths, new long[] {1, 3}, null, "document indices start at 1, not at 0");
+    assertWriteRefused(lengths, new long[] {0, 2, 1, 3}, null, "document index 2 is 1 after 2");
+    assertWriteRefused(lengths, new long[] {0, 2}, null, "document indices end at 2, not at the sequence count 3");
+    assertWriteRefused(lengths, new long[] {0, 4}, null, "document index 1 is 4");
+    assertWriteRefused(lengths, new long[0], null, "no document indices");
+    assertWriteRefused(lengths, new long[] {0, 3}, new byte[2], "2 modes for 3 sequences");
+
+    Path idx = dir.resolve("java-refused-stream.idx");
+    try (FileChannel channel = FileChannel.open(idx, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      MegatronIndexWriter writer = MegatronIndexWriter.open(channel, idx.toString(), MegatronDType.UINT16, 3, 2,
+          false);
+      assertThrows(IllegalArgumentException.class, () -> writer.appendSequences(lengths, new byte[3], 0, 3));
+      writer.appendSequences(lengths, null, 0, 2);
+      assertThrows(IllegalStateException.class, () -> writer.appendSequences(lengths, null, 0, 2));
+      assertThrows(IllegalStateException.class, writer::finish);
+      writer.appendSequences(lengths, null, 2, 1);
+      assertThrows(IllegalArgumentException.class, () -> writer.appendDocumentIndices(new long[] {0, 2}, 1, 1));
+      writer.appendDocumentIndices(new long[] {0, 2}, 0, 2);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, writer::finish);
+      assertTrue(e.getMessage().startsWith(idx + ": document indices end at 2"), e.getMessage());
+    }
+    assertThrows(IllegalArgumentException.class, () -> MegatronIndexWriter.open(null, "x", MegatronDType.UINT8, 0,
+        0, false));
+  }
+
+  private static void assertWriteRefused(int[] lengths, long[] docs, byte[] modes, String problem) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> MegatronIndexWriter.write(out, "refused.idx", MegatronDType.UINT16, lengths, docs, modes));
+    assertTrue(e.getMessage().startsWith("refused.idx: ") && e.getMessage().contains(problem), e.getMessage());
+    assertEquals(0, out.size(), "nothing written before the refusal");
   }
 }
