@@ -20,7 +20,8 @@ import java.nio.channels.FileChannel;
  *
  * <p>The writer refuses what {@link MegatronIndex#validate} refuses (negative lengths, document indices that do not
  * start at 0, decrease or do not end at S, counts that do not add up), so that it cannot write an index the reader
- * would reject.
+ * would reject. A streaming writer that refused a chunk has written part of the index and is not to be used
+ * again: the caller deletes the file, as a failed job commit does with its output.
  */
 public final class MegatronIndexWriter {
   /** Entries encoded per write: bounded buffers whatever the number of sequences. */
