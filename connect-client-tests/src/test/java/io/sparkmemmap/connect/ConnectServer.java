@@ -1,5 +1,6 @@
 package io.sparkmemmap.connect;
 
+import io.sparkmemmap.it.ExitWithParent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -52,7 +53,7 @@ final class ConnectServer implements AutoCloseable {
     command.add("-Xmx1g");
     command.add("-Djava.io.tmpdir=" + tmp);
     command.add("-cp");
-    command.add(required("connect.launcherClasses") + java.io.File.pathSeparator + serverClasspath());
+    command.add(launcherJar() + java.io.File.pathSeparator + serverClasspath());
     command.add(ExitWithParent.class.getName());
     command.addAll(List.of("org.apache.spark.deploy.SparkSubmit",
         "--master", "local[2]",
@@ -185,6 +186,15 @@ final class ConnectServer implements AutoCloseable {
           + " through Maven, `mvn -pl connect-client-tests -am verify`");
     }
     return path;
+  }
+
+  /** The integration-tests jar, which holds {@link ExitWithParent} and nothing the server's classpath lacks. */
+  private static String launcherJar() {
+    try {
+      return Paths.get(ExitWithParent.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("where ExitWithParent was loaded from", e);
+    }
   }
 
   static String required(String property) {
