@@ -21,7 +21,6 @@ final class FileHandle implements Closeable {
   private final String path;
   private final FileChannel channel;
   private final FSDataInputStream stream;
-  private final PositionalReader channelReader;
   private final long size;
   private long bytesRead;
 
@@ -29,7 +28,6 @@ final class FileHandle implements Closeable {
     this.path = path;
     this.channel = channel;
     this.stream = stream;
-    this.channelReader = channel == null ? null : PositionalReader.of(channel);
     this.size = size;
   }
 
@@ -84,15 +82,16 @@ final class FileHandle implements Closeable {
 
   /** Reads exactly {@code length} bytes at {@code position}. */
   void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
-    checkWithin(position, length);
     if (channel != null) {
-      channelReader.readFully(position, buffer, offset, length);
-    } else {
-      try {
-        stream.readFully(position, buffer, offset, length);
-      } catch (EOFException e) {
-        throw shorterThanListed(position, length);
-      }
+      readFully(position, ByteBuffer.wrap(buffer, offset, length));
+      return;
+    }
+    checkWithin(position, length);
+    try {
+      stream.readFully(position, buffer, offset, length);
+    } catch (EOFException e) {
+      throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the "
+          + "file, which is shorter than the " + size + " bytes it had when listed (it was truncated or rewritten)");
     }
     bytesRead += length;
   }
@@ -126,11 +125,6 @@ final class FileHandle implements Closeable {
       throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the file ("
           + size + " bytes)");
     }
-  }
-
-  private EOFException shorterThanListed(long position, int length) {
-    return new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the "
-        + "file, which is shorter than the " + size + " bytes it had when listed (it was truncated or rewritten)");
   }
 
   /** This file as the format package reads headers and archives. */

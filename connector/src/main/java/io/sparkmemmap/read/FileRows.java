@@ -27,7 +27,10 @@ final class FileRows extends RowSource {
   static final long MAX_SPAN_BYTES = 1L << 30;
 
   private final FileHandle handle;
-  /** The executor's kept mappings, and the file's identity in them; null where the file is not to be mapped. */
+  /**
+   * The executor's kept mappings, and the file's identity in them; null where the file is not to be mapped: a file
+   * that is not local, or whose identity could not be told (the caller passes none), or too many segments.
+   */
   private final KeptMappings kept;
   private final KeptMappings.FileIdentity identity;
   private final long rowsPerSpan;
@@ -43,11 +46,12 @@ final class FileRows extends RowSource {
   private long windowTo = -1;
   private long bytesLoaded;
 
+  /** @param kept the executor's kept mappings, for a local file whose {@code identity} is known; else null */
   FileRows(FileHandle handle, KeptMappings kept, KeptMappings.FileIdentity identity, ArrayFile file,
       RowLayout layout, int[] segments, long fromRow, long toRow) throws IOException {
     super(file, layout, segments, fromRow, toRow);
     this.handle = handle;
-    this.kept = identity == null || segments.length > MAX_MAPPED_SEGMENTS ? null : kept;
+    this.kept = segments.length > MAX_MAPPED_SEGMENTS ? null : kept;
     this.identity = identity;
     long rowBytes = (long) layout.stride() * segments.length;
     long windowBytes = handle.isLocal() ? ReadBuffers.WINDOW_BYTES : REMOTE_WINDOW_BYTES;
@@ -72,10 +76,9 @@ final class FileRows extends RowSource {
         read(row, Math.min(spanTo, row + rowsPerWindow));
       }
     }
-    long base = spanMapped ? spanFrom : windowFrom;
     int stride = layout.stride();
     for (int s : segments) {
-      positions[s] = (int) ((row - base) * stride);
+      positions[s] = (int) ((row - windowFrom) * stride);
     }
     return (int) Math.min(maxRows, windowTo - row);
   }
@@ -85,14 +88,14 @@ final class FileRows extends RowSource {
     closeLeases();
     spanFrom = row;
     spanTo = Math.min(runEnd, row + rowsPerSpan);
-    spanMapped = kept != null && handle.isLocal() && leaseAll(row, spanTo);
+    spanMapped = kept != null && leaseAll(row, spanTo);
     windowFrom = -1;
     windowTo = -1;
     if (spanMapped) {
       for (int s : segments) {
         buffers[s] = littleEndian(leases[s].buffer().duplicate());
       }
-      windowFrom = spanFrom;
+      windowFrom = spanFrom; // a mapped span is one window
       windowTo = spanTo;
       bytesLoaded += (spanTo - spanFrom) * layout.stride() * segments.length;
     }
