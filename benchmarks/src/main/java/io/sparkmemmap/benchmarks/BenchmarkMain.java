@@ -1,10 +1,13 @@
 package io.sparkmemmap.benchmarks;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 
 /**
  * Runs the benchmarks ({@code -Dbench=ReadBenchmark,WriteBenchmark}, all when empty) and writes each one's
@@ -41,6 +44,26 @@ public final class BenchmarkMain {
     System.out.println();
     summary.forEach(System.out::println);
     System.out.printf(Locale.ROOT, "Total %.0f s%n", (System.nanoTime() - start) / 1e9);
+  }
+
+  /**
+   * The command that runs {@code child} (a child run's name, then its arguments) through this class in a JVM of
+   * its own: this JVM's options except agents, recordings and those starting with one of {@code dropped}, then
+   * {@code options}.
+   */
+  static List<String> childJvmCommand(List<String> dropped, List<String> options, String... child) {
+    List<String> command = new ArrayList<>();
+    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    List<String> alwaysDropped = List.of("-agentlib", "-javaagent", "-XX:StartFlight");
+    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (Stream.concat(alwaysDropped.stream(), dropped.stream()).noneMatch(arg::startsWith)) {
+        command.add(arg);
+      }
+    }
+    command.addAll(options);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchmarkMain.class.getName()));
+    command.addAll(Arrays.asList(child));
+    return command;
   }
 
   static List<BenchmarkSuite> select(String names) {

@@ -94,16 +94,8 @@ final class LargeFileMemoryBenchmark implements BenchmarkSuite {
   }
 
   private static Scan scanInChildJvm(Path file, long rows) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!arg.startsWith("-Xmx") && !arg.startsWith("-Xms") && !arg.startsWith("-XX:MaxHeapSize")
-          && !arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlight")) {
-        command.add(arg);
-      }
-    }
-    command.addAll(List.of(CHILD_HEAP, "-cp", System.getProperty("java.class.path"),
-        BenchmarkMain.class.getName(), CHILD, file.toString(), Long.toString(rows)));
+    List<String> command = BenchmarkMain.childJvmCommand(List.of("-Xmx", "-Xms", "-XX:MaxHeapSize"),
+        List.of(CHILD_HEAP), CHILD, file.toString(), Long.toString(rows));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process process = builder.start();

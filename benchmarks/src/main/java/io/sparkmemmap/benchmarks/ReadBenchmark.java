@@ -130,12 +130,13 @@ final class ReadBenchmark implements BenchmarkSuite {
     return sums;
   }
 
-  private static Dataset<Row> sumsOf(Dataset<Row> df) {
+  /** {@code SELECT sum(c0), ..., sum(c15)}. */
+  static Dataset<Row> sumsOf(Dataset<Row> df) {
     Column[] sums = sums();
     return df.agg(sums[0], Arrays.copyOfRange(sums, 1, sums.length));
   }
 
-  private static List<Row> sumAll(Dataset<Row> df) {
+  static List<Row> sumAll(Dataset<Row> df) {
     return sumsOf(df).collectAsList();
   }
 
@@ -167,11 +168,12 @@ final class ReadBenchmark implements BenchmarkSuite {
     return count;
   }
 
-  /** The baseline's answer, checked against the sums computed while the data was written. */
-  private static List<Row> requireAnswer(List<Row> answer, List<Row> expected) {
+  /** An answer, checked against what the data gives (the sums computed while it was written). */
+  static <T> T requireAnswer(T answer, T expected) {
     if (!answer.equals(expected)) {
-      throw new IllegalStateException("the baseline answered " + answer + ", but the data sums to " + expected);
+      throw new IllegalStateException("answered " + answer + ", but the data gives " + expected);
     }
     return answer;
   }
+
 }

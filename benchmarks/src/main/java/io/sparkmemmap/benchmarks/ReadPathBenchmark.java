@@ -1,12 +1,14 @@
 package io.sparkmemmap.benchmarks;
 
+import static io.sparkmemmap.benchmarks.ReadBenchmark.requireAnswer;
+import static io.sparkmemmap.benchmarks.ReadBenchmark.sumAll;
+import static io.sparkmemmap.benchmarks.ReadBenchmark.sumsOf;
 import static org.apache.spark.sql.functions.sum;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +24,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -116,18 +117,10 @@ final class ReadPathBenchmark implements BenchmarkSuite {
   }
 
   private List<String> runInChildJvm(BenchmarkConfig config, int run) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (!arg.startsWith("-agentlib") && !arg.startsWith("-javaagent") && !arg.startsWith("-XX:StartFlight")
-          && !arg.startsWith("-Dbench.")) {
-        command.add(arg);
-      }
-    }
-    command.addAll(List.of("-Dbench.rows=" + config.rows(), "-Dbench.warmups=" + config.warmup().runs(),
+    List<String> command = BenchmarkMain.childJvmCommand(List.of("-Dbench."), List.of(
+        "-Dbench.rows=" + config.rows(), "-Dbench.warmups=" + config.warmup().runs(),
         "-Dbench.warmupSeconds=" + config.warmup().millis() / 1000.0, "-Dbench.iterations=" + config.iterations(),
-        "-Dbench.dataDir=" + config.dataDir()));
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchmarkMain.class.getName(), CHILD));
+        "-Dbench.dataDir=" + config.dataDir()), CHILD);
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     System.out.println("Read path: JVM run " + run);
@@ -248,28 +241,12 @@ final class ReadPathBenchmark implements BenchmarkSuite {
         .option("singleFile", "true").save(target.toString());
   }
 
-  private static Dataset<Row> sumsOf(Dataset<Row> df) {
-    Column[] sums = new Column[BenchmarkData.COLUMNS];
-    for (int j = 0; j < sums.length; j++) {
-      sums[j] = sum("c" + j);
-    }
-    return df.agg(sums[0], Arrays.copyOfRange(sums, 1, sums.length));
-  }
 
-  private static List<Row> sumAll(Dataset<Row> df) {
-    return sumsOf(df).collectAsList();
-  }
 
   private static double sumC0(Dataset<Row> df) {
     return df.agg(sum("c0")).first().getDouble(0);
   }
 
-  private static <T> T requireAnswer(T answer, T expected) {
-    if (!answer.equals(expected)) {
-      throw new IllegalStateException("answered " + answer + ", but the data gives " + expected);
-    }
-    return answer;
-  }
 
   /** Reads the whole file into a reused 1 MiB direct buffer: what the disk and the kernel give one reader. */
   private static long plainRead(Path file) throws IOException {
