@@ -29,7 +29,7 @@ final class NpyAggregatePartitionReader extends PartitionBatchReader {
 
   NpyAggregatePartitionReader(NpyInputPartition partition, RowLayout layout, AggregatePlan plan, boolean ansi,
       Configuration conf) {
-    this(new PartitionRows(partition.ranges(), layout, plan.segments(), conf), layout, plan, ansi,
+    this(new PartitionRows(partition.ranges(), layout, plan.segments(), true, conf), layout, plan, ansi,
         OnHeapColumnVector.allocateColumns(1, plan.schema()));
   }
 

@@ -38,6 +38,10 @@ final class NpyPartitionReader extends PartitionBatchReader {
    * 940-1053 ms against 762-887 ms.
    */
   static final long BLOCK_BYTES = 256L << 10;
+  /** Rows up to this many bytes are read whole whatever a query wants of them: a cache line or two. */
+  static final long IN_PLACE_ROW_BYTES = 128;
+  /** Wider rows are read whole for columns read in place when those are at least 1/this of their bytes. */
+  static final long IN_PLACE_SHARE = 4;
 
   private final RowLayout layout;
   private final List<OutputColumn> outputs;
@@ -51,10 +55,12 @@ final class NpyPartitionReader extends PartitionBatchReader {
       StructType schema, int[] segments, int batchSize, boolean offHeap, Configuration conf) {
     long rowBytes = (long) layout.stride() * segments.length;
     int rowsPerBatch = rowsPerBatch(rowBytes, outputs, batchSize);
-    ColumnVector[] vectors = vectors(outputs, schema, rowsPerBatch, offHeap);
+    WindowColumnVector.Kind[] inPlace = inPlaceKinds(outputs, rowBytes);
+    ColumnVector[] vectors = vectors(outputs, schema, inPlace, rowsPerBatch, offHeap);
     int rowsPerBlock = (int) Math.max(1, Math.min(rowsPerBatch, BLOCK_BYTES / Math.max(1, rowBytes)));
-    return new NpyPartitionReader(new PartitionRows(partition.ranges(), layout, segments, conf), layout, outputs,
-        rowsPerBatch, rowsPerBlock, vectors);
+    boolean mayMap = java.util.Arrays.stream(inPlace).allMatch(java.util.Objects::isNull);
+    return new NpyPartitionReader(new PartitionRows(partition.ranges(), layout, segments, mayMap, conf), layout,
+        outputs, rowsPerBatch, rowsPerBlock, vectors);
   }
 
   private NpyPartitionReader(PartitionRows rows, RowLayout layout, List<OutputColumn> outputs, int rowsPerBatch,
@@ -67,6 +73,27 @@ final class NpyPartitionReader extends PartitionBatchReader {
     this.vectors = vectors;
   }
 
+  /**
+   * Which columns Spark reads where they lie in the read windows ({@link WindowColumnVector}), null for the others:
+   * every scalar column whose values need no conversion, when those columns are most of what the rows hold. Such a
+   * reader never maps: it reads every row whole, a copy from the page cache that costs less than gathering the
+   * columns out of a mapping (a full scan of a (2^24, 16) float32 array: MEASURE), but more than a mapping where
+   * the query wants a few values of wide rows, which then keep being copied out of a mapping.
+   */
+  private static WindowColumnVector.Kind[] inPlaceKinds(List<OutputColumn> outputs, long rowBytes) {
+    WindowColumnVector.Kind[] kinds = new WindowColumnVector.Kind[outputs.size()];
+    long bytes = 0;
+    for (int i = 0; i < kinds.length; i++) {
+      OutputColumn output = outputs.get(i);
+      if (output.kind() == OutputColumn.Kind.DATA && output.plan().scalar()) {
+        kinds[i] = output.plan().reader().inPlaceKind();
+        bytes += kinds[i] == null ? 0 : kinds[i].itemSize;
+      }
+    }
+    boolean mostOfTheRows = rowBytes <= IN_PLACE_ROW_BYTES || IN_PLACE_SHARE * bytes >= rowBytes;
+    return mostOfTheRows ? kinds : new WindowColumnVector.Kind[kinds.length];
+  }
+
   private static int rowsPerBatch(long rowBytes, List<OutputColumn> outputs, int batchSize) {
     if (outputs.isEmpty()) {
       return Integer.MAX_VALUE; // counting rows: batches without columns cost nothing
@@ -77,11 +104,15 @@ final class NpyPartitionReader extends PartitionBatchReader {
     return (int) Math.max(1, Math.min(batchSize, MAX_BATCH_BYTES / rowBytes));
   }
 
-  private static ColumnVector[] vectors(List<OutputColumn> outputs, StructType schema, int rowsPerBatch,
-      boolean offHeap) {
+  private static ColumnVector[] vectors(List<OutputColumn> outputs, StructType schema,
+      WindowColumnVector.Kind[] inPlace, int rowsPerBatch, boolean offHeap) {
     ColumnVector[] vectors = new ColumnVector[outputs.size()];
     for (int i = 0; i < vectors.length; i++) {
       DataType type = schema.fields()[i].dataType();
+      if (inPlace[i] != null) {
+        vectors[i] = new WindowColumnVector(type, inPlace[i]);
+        continue;
+      }
       switch (outputs.get(i).kind()) {
         case FILE:
           vectors[i] = new ConstantColumnVector(rowsPerBatch, DataTypes.StringType);
@@ -127,6 +158,13 @@ final class NpyPartitionReader extends PartitionBatchReader {
       OutputColumn output = outputs.get(i);
       switch (output.kind()) {
         case DATA: {
+          if (vectors[i] instanceof WindowColumnVector window) {
+            ColumnPlan plan = output.plan();
+            int segment = plan.segment(layout);
+            window.show(rows.buffers()[segment], rows.positions()[segment] + plan.offsetInRow(layout),
+                layout.stride(), count);
+            break;
+          }
           WritableColumnVector vector = (WritableColumnVector) vectors[i];
           vector.reset();
           if (!output.plan().scalar()) {
@@ -151,7 +189,8 @@ final class NpyPartitionReader extends PartitionBatchReader {
       int n = Math.min(rowsPerBlock, count - from);
       for (int i = 0; i < vectors.length; i++) {
         OutputColumn output = outputs.get(i);
-        if (output.kind() == OutputColumn.Kind.DATA && output.plan().scalar()) {
+        if (output.kind() == OutputColumn.Kind.DATA && output.plan().scalar()
+            && !(vectors[i] instanceof WindowColumnVector)) {
           output.plan().fillScalar(layout, rows.buffers(), rows.positions(), (WritableColumnVector) vectors[i],
               from, n, scratch);
         }

@@ -24,6 +24,7 @@ final class PartitionRows implements Closeable {
   private final List<Group> groups;
   private final RowLayout layout;
   private final int[] segments;
+  private final boolean mayMap;
   private final Configuration conf;
 
   private int groupIndex = -1;
@@ -46,12 +47,14 @@ final class PartitionRows implements Closeable {
   /**
    * @param ranges the partition's ranges, in order
    * @param segments the segments of each row to read; none to walk rows without reading them
+   * @param mayMap whether rows may be read from kept mappings ({@link RowSource#open})
    */
-  PartitionRows(List<FileRange> ranges, RowLayout layout, int[] segments, Configuration conf) {
+  PartitionRows(List<FileRange> ranges, RowLayout layout, int[] segments, boolean mayMap, Configuration conf) {
     this.description = ranges.toString();
     this.groups = groups(ranges);
     this.layout = layout;
     this.segments = segments.clone();
+    this.mayMap = mayMap;
     this.conf = conf;
   }
 
@@ -107,7 +110,8 @@ final class PartitionRows implements Closeable {
         runIndex = 0;
         if (segments.length > 0) {
           long[] runs = group.runs();
-          source = RowSource.open(group.file(), layout, segments, runs[0], runs[runs.length - 1], conf);
+          source = RowSource.open(group.file(), layout, segments, runs[0], runs[runs.length - 1], mayMap,
+              conf);
         }
       }
       nextRow = group.runs()[2 * runIndex];

@@ -38,10 +38,13 @@ abstract class RowSource implements Closeable {
    * Opens the rows {@code [fromRow, toRow)} of {@code file} (maybe only some of them are read, see
    * {@link #prepare}), reading the given segments: from the executor's kept mappings or by positioned reads
    * ({@link FileRows}), inflated for deflated {@code .npz} entries.
+   *
+   * @param mayMap whether spans may come from kept mappings; readers that hand Spark the read bytes themselves
+   *     ({@link WindowColumnVector}) say no, because a fault on a mapped page in Spark's code would kill the executor
    */
-  static RowSource open(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow,
+  static RowSource open(ArrayFile file, RowLayout layout, int[] segments, long fromRow, long toRow, boolean mayMap,
       Configuration conf) throws IOException {
-    java.nio.file.Path local = FileHandle.localPath(file.path());
+    java.nio.file.Path local = mayMap ? FileHandle.localPath(file.path()) : null;
     KeptMappings.FileIdentity before = local == null ? null : KeptMappings.identify(local);
     FileHandle handle = FileHandle.open(file.path(), file.fileLength(), conf);
     try {

@@ -84,6 +84,11 @@ final class ScalarReaders {
     private static final long serialVersionUID = 1L;
 
     @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return WindowColumnVector.Kind.BOOLEAN;
+    }
+
+    @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
@@ -95,6 +100,11 @@ final class ScalarReaders {
 
   static final class Int8Reader extends ValueReader {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return WindowColumnVector.Kind.BYTE;
+    }
 
     @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
@@ -117,6 +127,11 @@ final class ScalarReaders {
 
     Int16Reader(boolean bigEndian) {
       this.bigEndian = bigEndian;
+    }
+
+    @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.SHORT);
     }
 
     @Override
@@ -144,6 +159,11 @@ final class ScalarReaders {
     }
 
     @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.INT);
+    }
+
+    @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
@@ -168,6 +188,11 @@ final class ScalarReaders {
     }
 
     @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.LONG);
+    }
+
+    @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
@@ -185,6 +210,11 @@ final class ScalarReaders {
 
   static final class UInt8Reader extends ValueReader {
     private static final long serialVersionUID = 1L;
+
+    @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return WindowColumnVector.Kind.UNSIGNED_BYTE;
+    }
 
     @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
@@ -205,6 +235,11 @@ final class ScalarReaders {
     }
 
     @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.UNSIGNED_SHORT);
+    }
+
+    @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
@@ -221,6 +256,11 @@ final class ScalarReaders {
 
     UInt32Reader(boolean bigEndian) {
       this.bigEndian = bigEndian;
+    }
+
+    @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.UNSIGNED_INT);
     }
 
     @Override
@@ -310,6 +350,11 @@ final class ScalarReaders {
     }
 
     @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.FLOAT);
+    }
+
+    @Override
     void read(ByteBuffer src, int srcPos, int srcStride, WritableColumnVector dst, int dstRow, int dstStride,
         int count, Scratch scratch) {
       reserve(dst, dstRow, dstStride, count);
@@ -331,6 +376,11 @@ final class ScalarReaders {
 
     Float64Reader(boolean bigEndian) {
       this.bigEndian = bigEndian;
+    }
+
+    @Override
+    WindowColumnVector.Kind inPlaceKind() {
+      return nativeOrder(bigEndian, WindowColumnVector.Kind.DOUBLE);
     }
 
     @Override

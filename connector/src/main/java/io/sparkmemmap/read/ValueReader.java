@@ -30,6 +30,19 @@ abstract class ValueReader implements Serializable {
     return this;
   }
 
+  /**
+   * How Spark can read this reader's values where they lie ({@link WindowColumnVector}), or null when they must be
+   * converted: the value's bytes must be the Spark value in the machine's byte order, or an unsigned one widened.
+   */
+  WindowColumnVector.Kind inPlaceKind() {
+    return null;
+  }
+
+  /** {@code kind} for values in the file's byte order {@code bigEndian}: null unless that is the machine's. */
+  static WindowColumnVector.Kind nativeOrder(boolean bigEndian, WindowColumnVector.Kind kind) {
+    return bigEndian == BufferAddress.NATIVE_LITTLE_ENDIAN ? null : kind;
+  }
+
   /** Makes room in {@code dst} for the rows a read writes. */
   static void reserve(WritableColumnVector dst, int dstRow, int dstStride, int count) {
     if (count > 0) {
