@@ -6,6 +6,9 @@ import static io.sparkmemmap.benchmarks.ReadBenchmark.sumsOf;
 import static org.apache.spark.sql.functions.sum;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparkmemmap.format.NpyHeader;
+import io.sparkmemmap.format.NumpyDescr;
+import io.sparkmemmap.format.Shape;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -63,6 +66,7 @@ final class ReadPathBenchmark implements BenchmarkSuite {
   static final String PLAIN_READ = "plain read() of the file's bytes, 1 MiB a call, one thread";
   static final String COLD_NPY = "npy: 16 sums";
   static final String COLD_PARQUET = "Parquet (uncompressed): 16 sums";
+  static final String SPARK_FLOOR = "npy: the same 16 sums over a file of one row (Spark's own cost of the query)";
 
   private static final String NUMPY_SCRIPT = String.join("\n",
       "import json, sys, time",
@@ -206,11 +210,13 @@ final class ReadPathBenchmark implements BenchmarkSuite {
               + "sum), one thread; Spark on local[2]"));
 
       if (PageCache.canDrop()) {
+        Dataset<Row> oneRow = npy(spark, writeOneRow(dir.resolve("one_row.npy")));
         results.add(new Benchmark("cold page cache: 16 sums read from disk, " + data.rows() + " rows")
             .addCase(PLAIN_READ, null, PageCache::drop, () -> plainRead(saveFile))
             .addCase(COLD_NPY, Benchmark.Target.atMost("<= 1.2x a plain read's time", 1.2), PageCache::drop,
                 () -> requireAnswer(sumAll(save), expected))
             .addCase(COLD_PARQUET, null, PageCache::drop, () -> requireAnswer(sumAll(parquet), expected))
+            .addCase(SPARK_FLOOR, null, PageCache::drop, () -> sumAll(oneRow))
             .answersNotCompared()
             .note("before each run: sync, then echo 3 > /proc/sys/vm/drop_caches (untimed)")
             .run(new Benchmark.Warmup(1, 0), config.iterations()));
@@ -230,6 +236,14 @@ final class ReadPathBenchmark implements BenchmarkSuite {
     } finally {
       spark.stop();
     }
+  }
+
+  /** A (1, 16) float32 {@code .npy} of zeros: what a query over it costs is Spark's part of any such query. */
+  private static Path writeOneRow(Path file) throws IOException {
+    byte[] header = NpyHeader.encode(NumpyDescr.parse("<f4"), false, Shape.of(1, 16));
+    byte[] bytes = Arrays.copyOf(header, header.length + 16 * Float.BYTES);
+    Files.write(file, bytes);
+    return file;
   }
 
   private static Dataset<Row> npy(SparkSession spark, Path file) {
