@@ -2,6 +2,9 @@ package io.sparkmemmap.write;
 
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.read.PathOptions;
+import io.sparkmemmap.read.SinkCommitLog;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.streaming.StreamingWrite;
@@ -24,9 +27,27 @@ final class NpyWrite implements Write {
         + target.describe() + (target.singleFile() ? " (single file)" : "");
   }
 
+  /**
+   * A batch write; refused when it would append parts to a streaming sink's directory, where reads go by the
+   * commit log and would not see them.
+   */
   @Override
   public BatchWrite toBatch() {
+    if (target.mode() == WriteMode.APPEND && !target.singleFile() && isStreamingSink()) {
+      throw new UnsupportedOperationException(PathOptions.about(job.path(), "the directory is the sink of a "
+          + "streaming query, whose commit log (" + SinkCommitLog.DIRECTORY + ") says which parts reads take in: "
+          + "parts appended by a batch write would not be read. Append to it from the streaming query, or write "
+          + "elsewhere"));
+    }
     return new NpyBatchWrite(job, target, files);
+  }
+
+  private boolean isStreamingSink() {
+    try {
+      return files.state(SinkCommitLog.directoryOf(target.path())) == OutputFiles.PathState.DIRECTORY;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + target.describe(), e);
+    }
   }
 
   /**

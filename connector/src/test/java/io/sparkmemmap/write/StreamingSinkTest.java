@@ -61,6 +61,12 @@ class StreamingSinkTest {
     assertEquals(List.of("0", "1", "2"), names(out.resolve(SinkCommitLog.DIRECTORY)));
     NumpyChecks.assertNoStaging(out);
 
+    // a batch write would add parts the log does not list, which reads would not see
+    Exception refused = assertThrows(Exception.class,
+        () -> SparkTestSession.longs(0, 5).write().format("npy").mode("append").save(out.toString()));
+    assertTrue(NumpyChecks.messages(refused).contains("is the sink of a streaming query"),
+        NumpyChecks.messages(refused));
+
     // a whole .npy that no committed epoch lists, as a crash before the log entry leaves: reads leave it out
     Python.run("np.save(" + Python.literal(out.resolve("part-9999999999-00000-stray.npy")) + ", np.arange(5))");
     assertEquals(range(0, 300), connectorRead(out));
