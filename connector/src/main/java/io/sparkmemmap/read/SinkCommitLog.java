@@ -22,11 +22,16 @@ import org.apache.hadoop.fs.Path;
  * the log is read as any other.
  *
  * <p>An entry is text: the line {@code v1}, the line {@code query <id>} (the streaming query that wrote it), then
- * one line per file name, in row order.
+ * one line per file name, in row order. Every {@value #COMPACT_INTERVAL}th entry, {@code <epoch>.compact}, lists
+ * the files of every epoch up to its own, so that a read takes the latest of those and the few entries after it
+ * rather than one file per micro-batch the query ever ran (as Spark's file sink compacts its log).
  */
 public final class SinkCommitLog {
   /** The log's directory inside the sink's directory; hidden from directory reads by its leading underscore. */
   public static final String DIRECTORY = "_memmap_metadata";
+  /** Epochs {@code 9, 19, 29, ...} are written as compact entries. */
+  public static final int COMPACT_INTERVAL = 10;
+  private static final String COMPACT = ".compact";
   private static final String VERSION = "v1";
   private static final String QUERY = "query ";
 
@@ -53,7 +58,12 @@ public final class SinkCommitLog {
 
   /** Where the entry of {@code epoch} is, or goes. */
   public static Path entryPath(Path sinkDir, long epoch) {
-    return new Path(directoryOf(sinkDir), Long.toString(epoch));
+    return new Path(directoryOf(sinkDir), epoch + (isCompact(epoch) ? COMPACT : ""));
+  }
+
+  /** Whether the entry of {@code epoch} lists the files of every epoch up to it, not its own only. */
+  public static boolean isCompact(long epoch) {
+    return epoch % COMPACT_INTERVAL == COMPACT_INTERVAL - 1;
   }
 
   /** Whether {@code dir} has a log, which makes it a sink directory. */
@@ -85,11 +95,24 @@ public final class SinkCommitLog {
     if (!exists(fs, dir)) {
       return Optional.empty();
     }
+    return Optional.of(filesUpTo(fs, dir, Long.MAX_VALUE));
+  }
+
+  /** The files of the committed entries up to {@code lastEpoch}, from the latest compact entry on. */
+  public static Set<String> filesUpTo(FileSystem fs, Path dir, long lastEpoch) throws IOException {
+    List<Long> epochs = epochs(fs, dir).stream().filter(epoch -> epoch <= lastEpoch).toList();
+    int from = 0;
+    for (int i = epochs.size() - 1; i > 0; i--) {
+      if (isCompact(epochs.get(i))) {
+        from = i;
+        break;
+      }
+    }
     Set<String> files = new LinkedHashSet<>();
-    for (long epoch : epochs(fs, dir)) {
+    for (long epoch : epochs.subList(from, epochs.size())) {
       entry(fs, dir, epoch).ifPresent(entry -> files.addAll(entry.files()));
     }
-    return Optional.of(files);
+    return files;
   }
 
   /** The committed epochs, ascending; a rename in progress ({@code .<epoch>.tmp}) is not one. */
@@ -103,8 +126,10 @@ public final class SinkCommitLog {
     }
     for (FileStatus status : entries) {
       String name = status.getPath().getName();
-      if (status.isFile() && !name.isEmpty() && name.length() < 19 && name.chars().allMatch(Character::isDigit)) {
-        epochs.add(Long.parseLong(name));
+      String number = name.endsWith(COMPACT) ? name.substring(0, name.length() - COMPACT.length()) : name;
+      if (status.isFile() && !number.isEmpty() && number.length() < 19 && number.chars().allMatch(Character::isDigit)
+          && name.equals(entryPath(dir, Long.parseLong(number)).getName())) {
+        epochs.add(Long.parseLong(number));
       }
     }
     epochs.sort(null);

@@ -20,7 +20,7 @@ import org.apache.hadoop.fs.Path;
  * removed, the new parts are renamed in, and the entry, written beside the log, is renamed into it. A crash before
  * the entry leaves parts no read takes in, which the replay replaces; a crash after it leaves the micro-batch
  * committed, and its replay finds the entry. The log is made before the first part, so a directory holding parts
- * always has it.
+ * always has it. Every {@link SinkCommitLog#COMPACT_INTERVAL}th entry lists the files of all epochs so far.
  */
 final class DirectorySink extends StreamingOutput {
   DirectorySink(WriteJob job, OutputTarget target, OutputFiles files) {
@@ -62,7 +62,12 @@ final class DirectorySink extends StreamingOutput {
     Path entry = SinkCommitLog.entryPath(dir, epoch);
     Path written = new Path(entry.getParent(), "." + entry.getName() + ".tmp");
     files.deleteRecursively(written);
-    files.assemble(written, new SinkCommitLog.Entry(epoch, job.queryId(), names).encode(), List.of());
+    List<String> listed = names;
+    if (SinkCommitLog.isCompact(epoch)) {
+      listed = new ArrayList<>(SinkCommitLog.filesUpTo(fs, dir, epoch - 1));
+      listed.addAll(names);
+    }
+    files.assemble(written, new SinkCommitLog.Entry(epoch, job.queryId(), listed).encode(), List.of());
     files.rename(written, entry);
     CommitPoints.passed(CommitPoints.LOG_WRITTEN, epoch);
   }

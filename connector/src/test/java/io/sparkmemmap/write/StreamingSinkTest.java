@@ -48,18 +48,25 @@ class StreamingSinkTest {
 
   private final SparkSession spark = SparkTestSession.get();
 
+  /** Twelve micro-batches, of 25 rows each but one of 125, so the log has a compact entry ({@code 9.compact}). */
   @Test
   void directorySinkReadsBackAsExactlyTheCommittedBatches() throws Exception {
     Path out = dir.resolve("out");
-    addInput(0, 0, 100);
-    addInput(1, 100, 250);
-    addInput(2, 250, 300);
+    for (int n = 0; n < 12; n++) {
+      addInput(n, n * 25L + (n > 4 ? 100 : 0), (n + 1) * 25L + (n >= 4 ? 100 : 0));
+    }
     runAvailableNow(longs(), out, false);
 
-    assertEquals(range(0, 300), connectorRead(out));
-    assertEquals(range(0, 300), numpyDirectory(out));
-    assertEquals(List.of("0", "1", "2"), names(out.resolve(SinkCommitLog.DIRECTORY)));
+    assertEquals(range(0, 400), connectorRead(out));
+    assertEquals(range(0, 400), numpyDirectory(out));
+    Path log = out.resolve(SinkCommitLog.DIRECTORY);
+    assertEquals(List.of("0", "1", "10", "11", "2", "3", "4", "5", "6", "7", "8", "9.compact"), names(log));
     NumpyChecks.assertNoStaging(out);
+    // a read takes the compact entry and those after it
+    for (int epoch = 0; epoch < 9; epoch++) {
+      Files.delete(log.resolve(Integer.toString(epoch)));
+    }
+    assertEquals(range(0, 400), connectorRead(out));
 
     // a batch write would add parts the log does not list, which reads would not see
     Exception refused = assertThrows(Exception.class,
@@ -69,7 +76,7 @@ class StreamingSinkTest {
 
     // a whole .npy that no committed epoch lists, as a crash before the log entry leaves: reads leave it out
     Python.run("np.save(" + Python.literal(out.resolve("part-9999999999-00000-stray.npy")) + ", np.arange(5))");
-    assertEquals(range(0, 300), connectorRead(out));
+    assertEquals(range(0, 400), connectorRead(out));
   }
 
   @Test

@@ -103,16 +103,22 @@ class StreamingSinkRestartTest {
     return printed.isEmpty() ? List.of() : List.of(printed.split(" ")).stream().map(Long::valueOf).toList();
   }
 
-  /** A script that sets {@code files}: the names the commit log lists, in epoch order. */
+  /**
+   * A script that sets {@code files}: the names the commit log lists, in epoch order, from its latest compact entry
+   * ({@code <epoch>.compact}, which lists every file up to it) on.
+   */
   private static String committedPartsScript(Path output) {
     return String.join("\n",
         "import os",
         "d = " + Python.literal(output),
         "log = os.path.join(d, '_memmap_metadata')",
-        "epochs = sorted(int(n) for n in os.listdir(log) if n.isdigit()) if os.path.isdir(log) else []",
+        "names = {int(n.split('.')[0]): n for n in os.listdir(log) if n.split('.')[0].isdigit()} "
+            + "if os.path.isdir(log) else {}",
+        "epochs = sorted(names)",
+        "compact = [i for i, e in enumerate(epochs) if names[e].endswith('.compact')]",
         "files = []",
-        "for e in epochs:",
-        "    lines = open(os.path.join(log, str(e))).read().split('\\n')",
+        "for e in epochs[compact[-1] if compact else 0:]:",
+        "    lines = open(os.path.join(log, names[e])).read().split('\\n')",
         "    assert lines[0] == 'v1' and lines[1].startswith('query '), lines",
         "    files += [l for l in lines[2:] if l]",
         "");
