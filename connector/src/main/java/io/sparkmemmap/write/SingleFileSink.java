@@ -70,7 +70,7 @@ final class SingleFileSink extends StreamingOutput {
       files.assemble(empty, publisher.header(dtype, rowShape, 0), List.of());
       files.rename(empty, file);
     }
-    long visible = completeHeader(file, record, dtype, rowShape, rowBytes);
+    long visible = completeHeader(file, record);
     if ((record.isPresent() && epoch <= record.get().epoch()) || rows == 0) {
       return;
     }
@@ -87,24 +87,26 @@ final class SingleFileSink extends StreamingOutput {
 
   /**
    * Step 1: the header made to cover the rows the record says are committed, when a crash came between the record
-   * and the header. Returns the rows the header covers.
+   * and the header; by the file's own dtype and row shape, as a micro-batch without rows has no row shape of its
+   * own. Returns the rows the header covers.
    */
-  private long completeHeader(Path file, Optional<EpochRecord> record, DType dtype, Shape rowShape, int rowBytes)
-      throws IOException {
+  private long completeHeader(Path file, Optional<EpochRecord> record) throws IOException {
     NpyHeader header = files.readHeader(file);
     long visible = header.shape().dim(0);
     if (record.isEmpty() || record.get().rows() <= visible) {
       return visible;
     }
     long committedRows = record.get().rows();
-    long needed = header.dataOffset() + committedRows * rowBytes;
+    Shape rowShape = header.shape().trailing();
+    long needed = header.dataOffset() + Math.multiplyExact(committedRows,
+        rowShape.byteCount(header.dtype().itemSize()));
     if (files.length(file) < needed) {
       throw new IllegalStateException(PathOptions.about(job.path(), "the record " + EpochRecord.of(file).getName()
           + " says epoch " + record.get().epoch() + " left " + committedRows + " rows, but the file holds only "
           + files.length(file) + " bytes of the " + needed + " they take: it was cut or replaced outside the "
           + "streaming query"));
     }
-    try (InPlaceAppend append = InPlaceAppend.open(file, true, dtype, rowShape, committedRows - visible)
+    try (InPlaceAppend append = InPlaceAppend.open(file, true, header.dtype(), rowShape, committedRows - visible)
         .orElseThrow(() -> noRoomToGrow(file))) {
       append.commitHeader();
     }
