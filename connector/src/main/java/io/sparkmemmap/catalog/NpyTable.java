@@ -32,7 +32,7 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * table is scanned.
  *
  * <p>Writes append to the path (overwrite after {@code truncate}), in any schema: a write plans its own dtype,
- * and keeps the dtype of what it appends to.
+ * and keeps the dtype of what it appends to. Streaming queries append a micro-batch at a time.
  */
 public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataColumns {
   private final ArrayFormat format;
@@ -65,8 +65,8 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
 
   @Override
   public Set<TableCapability> capabilities() {
-    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.TRUNCATE,
-        TableCapability.ACCEPT_ANY_SCHEMA);
+    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.STREAMING_WRITE,
+        TableCapability.TRUNCATE, TableCapability.ACCEPT_ANY_SCHEMA);
   }
 
   @Override

@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -14,7 +17,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * The files a read covers, through Hadoop's {@link FileSystem} (local paths, {@code file:}, {@code hdfs:} and any
  * other scheme): a file is read as given; a directory gives its files with the format's suffix in name order
- * (hidden files, starting with {@code _} or {@code .}, left out); a glob gives its matches in name order, each
+ * (hidden files, starting with {@code _} or {@code .}, left out; in a streaming sink's directory, only the files
+ * its commit log lists, {@link SinkCommitLog}); a glob gives its matches in name order, each
  * expanded the same way.
  */
 public final class FileListing {
@@ -63,15 +67,21 @@ public final class FileListing {
       }
       for (FileStatus match : matches) {
         if (match.isDirectory()) {
+          Optional<Set<String>> committed = SinkCommitLog.committedFiles(fs, match.getPath());
           List<FileStatus> inside = new ArrayList<>();
           for (FileStatus child : fs.listStatus(match.getPath())) {
             String name = child.getPath().getName();
-            if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")) {
+            if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")
+                && committed.map(files -> files.contains(name)).orElse(true)) {
               inside.add(child);
             }
           }
+          if (committed.isPresent()) {
+            checkCommittedPresent(match.getPath(), committed.get(), suffix, inside);
+          }
           if (inside.isEmpty()) {
-            throw new FileNotFoundException("directory " + match.getPath() + " holds no " + suffix + " files");
+            throw new FileNotFoundException("directory " + match.getPath() + " holds no "
+                + (committed.isPresent() ? "committed " : "") + suffix + " files");
           }
           inside.sort(Comparator.comparing(s -> s.getPath().getName()));
           inside.forEach(s -> result.add(new Listed(fs, s)));
@@ -81,6 +91,19 @@ public final class FileListing {
       }
     }
     return result;
+  }
+
+  /** A file a sink directory's commit log lists must be there: rows are never left out silently. */
+  private static void checkCommittedPresent(Path dir, Set<String> committed, String suffix, List<FileStatus> listed)
+      throws IOException {
+    Set<String> present = new HashSet<>();
+    listed.forEach(status -> present.add(status.getPath().getName()));
+    for (String name : committed) {
+      if (name.endsWith(suffix) && !present.contains(name)) {
+        throw new IOException("directory " + dir + ": its streaming commit log (" + SinkCommitLog.DIRECTORY
+            + ") lists " + name + ", which is missing");
+      }
+    }
   }
 
   /** Whether a path is a pattern Hadoop expands. */

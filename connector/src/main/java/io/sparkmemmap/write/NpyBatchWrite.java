@@ -33,6 +33,12 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    createStaging(files, target);
+    return new NpyDataWriterFactory(job);
+  }
+
+  /** Makes the directory task attempts stage into, on the driver before the tasks run. */
+  static void createStaging(OutputFiles files, OutputTarget target) {
     try {
       // made here, not by tasks, so that a straggling attempt after the job cannot recreate it
       files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
@@ -40,7 +46,6 @@ final class NpyBatchWrite implements BatchWrite {
       throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
           + target.describe(), e);
     }
-    return new NpyDataWriterFactory(job);
   }
 
   @Override
@@ -69,21 +74,26 @@ final class NpyBatchWrite implements BatchWrite {
       throw new UncheckedIOException("could not publish the output at " + target.describe() + ": " + e.getMessage(),
           e);
     } finally {
-      cleanUp(publisher);
+      cleanUp();
     }
   }
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
-    cleanUp(new Publisher(job, target, files, assembly));
+    cleanUp();
   }
 
-  private void cleanUp(Publisher publisher) {
+  private void cleanUp() {
     if (assembly != null) {
       assembly.close();
     }
+    removeStaging(files, target);
+  }
+
+  /** Removes everything staged, once the job committed or aborted: the attempts' files, any half-built output. */
+  static void removeStaging(OutputFiles files, OutputTarget target) {
     try {
-      publisher.cleanUp();
+      files.deleteRecursively(target.staging());
     } catch (IOException e) {
       throw new UncheckedIOException("could not remove the staging directory " + target.staging(), e);
     }

@@ -3,9 +3,10 @@ package io.sparkmemmap.write;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.write.DataWriter;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
+import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory;
 
-/** Sent to executors: makes the writer of each task attempt. */
-final class NpyDataWriterFactory implements DataWriterFactory {
+/** Sent to executors: makes the writer of each task attempt, of a batch write or of a streaming micro-batch. */
+final class NpyDataWriterFactory implements DataWriterFactory, StreamingDataWriterFactory {
   private static final long serialVersionUID = 1L;
   private final WriteJob job;
 
@@ -16,5 +17,11 @@ final class NpyDataWriterFactory implements DataWriterFactory {
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId) {
     return new NpyDataWriter(job, partitionId, taskId);
+  }
+
+  /** A micro-batch's task stages its rows as a batch task does; the epoch matters only at commit. */
+  @Override
+  public DataWriter<InternalRow> createWriter(int partitionId, long taskId, long epochId) {
+    return createWriter(partitionId, taskId);
   }
 }

@@ -25,14 +25,16 @@ import org.apache.spark.sql.connector.write.SupportsTruncate;
 import org.apache.spark.sql.connector.write.Write;
 import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
+import org.apache.spark.sql.internal.connector.SupportsStreamingUpdateAsAppend;
 import org.apache.spark.sql.types.StructType;
 
 /**
  * Plans a write to a path: reads what is there (an append keeps its dtype and row shape), plans the bytes of each
  * row ({@link OutputPlanner}), and fixes where the job stages and publishes. Every problem with the schema or the
- * options is raised here, on the driver, before any task runs or any file is made.
+ * options is raised here, on the driver, before any task runs or any file is made. A streaming query plans one
+ * for each micro-batch; its output mode update is written as append (the sink only ever adds rows).
  */
-public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate {
+public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate, SupportsStreamingUpdateAsAppend {
   private final ArrayFormat format;
   private final String path;
   private final Map<String, String> tableOptions;

@@ -54,10 +54,7 @@ final class Publisher {
 
   /** Publishes the parts, one per partition (null entries are partitions that never committed). */
   void publish(StagedPart[] committed) throws IOException {
-    List<StagedPart> parts = Arrays.stream(committed)
-        .filter(p -> p != null && p.hasRows())
-        .sorted(Comparator.comparingInt(StagedPart::partitionId))
-        .toList();
+    List<StagedPart> parts = withRows(committed);
     long[] lengths = agreedLengths(parts);
     if (target.singleFile()) {
       publishFile(parts, lengths);
@@ -66,13 +63,16 @@ final class Publisher {
     }
   }
 
-  /** Removes everything staged: the attempts' files, and any half-assembled output. */
-  void cleanUp() throws IOException {
-    files.deleteRecursively(target.staging());
+  /** The committed parts that hold rows, in partition order: the order of their rows in the output. */
+  static List<StagedPart> withRows(StagedPart[] committed) {
+    return Arrays.stream(committed)
+        .filter(p -> p != null && p.hasRows())
+        .sorted(Comparator.comparingInt(StagedPart::partitionId))
+        .toList();
   }
 
   /** The array lengths every task found; tasks that disagree wrote ragged arrays across partitions. */
-  private long[] agreedLengths(List<StagedPart> parts) {
+  long[] agreedLengths(List<StagedPart> parts) {
     long[] agreed = null;
     StagedPart first = null;
     for (StagedPart part : parts) {
@@ -93,7 +93,7 @@ final class Publisher {
     return agreed != null ? agreed : OutputPlan.withUnknownAsZero(job.plan().initialLengths());
   }
 
-  private List<ByteRange> rowsOf(List<StagedPart> parts, int rowBytes) {
+  static List<ByteRange> rowsOf(List<StagedPart> parts, int rowBytes) {
     List<ByteRange> ranges = new ArrayList<>();
     for (StagedPart part : parts) {
       ranges.add(new ByteRange(part.path(), part.dataOffset(), part.rows() * rowBytes));
@@ -101,7 +101,7 @@ final class Publisher {
     return ranges;
   }
 
-  private byte[] header(DType dtype, Shape rowShape, long rows) {
+  byte[] header(DType dtype, Shape rowShape, long rows) {
     return job.hasHeader() ? NpyHeader.encode(dtype, false, withRows(rowShape, rows)) : new byte[0];
   }
 

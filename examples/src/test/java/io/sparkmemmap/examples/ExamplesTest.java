@@ -87,6 +87,25 @@ class ExamplesTest {
   }
 
   @Test
+  void streamingTicksKeepsWholeSecondsInAGrowingFile() throws Exception {
+    StreamingTicks.main(new String[] {out.toString(), "6", "50"});
+    // 300 ticks cover seconds 0-29; the last second or two may still wait for the watermark when the query stops
+    assertEquals("ok", check(String.join("\n",
+        "a = np.load(out + '/per-second.npy', mmap_mode='r')",
+        "assert a.dtype.names == ('second', 'ticks', 'mean', 'low', 'high'), a.dtype",
+        "a = np.sort(a, order='second')",
+        "s = ((a['second'] - np.datetime64('2026-01-01T00:00:00', 'us')) // np.timedelta64(1, 's')).astype(int)",
+        "assert 28 <= len(a) <= 30 and (s == np.arange(len(a))).all(), s",
+        "k = np.arange(300)",
+        "price = (100 + 5 * np.sin(k / 7.0) + (k % 3) * 0.25).reshape(30, 10)[:len(a)]",
+        "assert (a['ticks'] == 10).all(), a['ticks']",
+        "assert np.allclose(a['mean'], price.mean(axis=1), rtol=0, atol=1e-9), a['mean']",
+        "assert np.allclose(a['low'], price.min(axis=1), rtol=0, atol=1e-9)",
+        "assert np.allclose(a['high'], price.max(axis=1), rtol=0, atol=1e-9)",
+        "print('ok')")));
+  }
+
+  @Test
   void convertCastsToHalfAndReadsRawWithAnOffset() throws Exception {
     Convert.main(new String[] {out.toString(), "5000"});
     assertEquals("float16 (5000, 4) int32", check(String.join("\n",

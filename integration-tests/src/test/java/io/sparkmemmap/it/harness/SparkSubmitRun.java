@@ -97,6 +97,11 @@ public final class SparkSubmitRun {
 
   /** Runs the submission to its end and fails, with the end of its log, unless it exits with status 0. */
   public ChildJvm runSuccessfully(Duration limit) throws InterruptedException {
+    return runToStatus(limit, 0);
+  }
+
+  /** Runs the submission to its end and fails, with the end of its log, unless it exits with {@code expected}. */
+  public ChildJvm runToStatus(Duration limit, int expected) throws InterruptedException {
     List<String> args = new ArrayList<>();
     args.add("--master");
     args.add(require(master, "master"));
@@ -142,8 +147,9 @@ public final class SparkSubmitRun {
         .args(args)
         .start()) {
       int status = submit.waitFor(limit);
-      if (status != 0) {
-        throw new AssertionError(submit + " exited with status " + status + ". " + submit.describeLog());
+      if (status != expected) {
+        throw new AssertionError(submit + " exited with status " + status + ", not " + expected + ". "
+            + submit.describeLog());
       }
       return submit;
     }
