@@ -151,6 +151,38 @@ public final class PathOptions {
     throw refused(key, "must be a non-negative integer, got '" + text + "'");
   }
 
+  /** A positive integer, or {@code defaultValue} when the option is not set. */
+  long positiveLong(String key, long defaultValue) {
+    String text = options.get(key);
+    if (text == null) {
+      return defaultValue;
+    }
+    try {
+      long value = Long.parseLong(text.strip());
+      if (value > 0) {
+        return value;
+      }
+    } catch (NumberFormatException e) {
+      // refused below, as a non-positive number is
+    }
+    throw refused(key, "must be a positive integer, got '" + text + "'");
+  }
+
+  /** One of {@code allowed} (any case), in lower case; {@code allowed[0]} when the option is not set. */
+  String oneOf(String key, String... allowed) {
+    String text = options.get(key);
+    if (text == null) {
+      return allowed[0];
+    }
+    String value = text.strip().toLowerCase(Locale.ROOT);
+    for (String candidate : allowed) {
+      if (candidate.equals(value)) {
+        return value;
+      }
+    }
+    throw refused(key, "must be " + String.join(" or ", allowed) + ", got '" + text + "'");
+  }
+
   public int positiveInt(String key, int defaultValue) {
     String text = options.get(key);
     if (text == null) {
