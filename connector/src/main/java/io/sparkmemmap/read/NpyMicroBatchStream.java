@@ -293,7 +293,7 @@ final class NpyMicroBatchStream implements MicroBatchStream, SupportsAdmissionCo
    * of it.
    */
   @Override
-  public InputPartition[] planInputPartitions(Offset start, Offset end) {
+  public synchronized InputPartition[] planInputPartitions(Offset start, Offset end) {
     StreamOffset from = asStreamOffset(start);
     StreamOffset to = asStreamOffset(end);
     List<ArrayFile> files = new ArrayList<>();
