@@ -43,46 +43,19 @@ final class ArrayTail {
    * @param kind the kind of array ({@link NpyDataset#arrayKind()}); {@code null} when {@code problem} is set
    * @param stride bytes from one row to the next in the data's first run of bytes
    * @param prefix the first bytes of the data, up to {@link StreamOffset#CHECKED_BYTES} of its rows
+   * @param lastRowChecksum the checksum of the last row's first bytes ({@link #rowChecksum}); 0 without rows
    * @param problem why the file could not be described, or {@code null}
    */
-  record Seen(FileStatus status, ArrayFile file, String kind, int stride, byte[] prefix, String problem) {
+  record Seen(FileStatus status, ArrayFile file, String kind, int stride, byte[] prefix, long lastRowChecksum,
+      String problem) {
     long rows() {
       return file.rows();
     }
 
-    /** A mark of {@code rows} of this file, with a checksum of the first bytes of all the rows visible. */
+    /** A mark of {@code rows} of this file, checked by the first bytes of its data and its last row now. */
     FileMark mark(long rows) {
-      return new FileMark(rows, file.dataOffset(), prefix.length, checksum(prefix.length));
-    }
-
-    private long checksum(int bytes) {
-      CRC32C crc = new CRC32C();
-      crc.update(prefix, 0, bytes);
-      return crc.getValue();
-    }
-
-    /**
-     * How this file differs from the one {@code mark} was taken of, as the end of a sentence naming the file, or
-     * {@code null} when it is the same file with at least as many rows.
-     */
-    String changeSince(FileMark mark, String streamKind) {
-      if (problem != null) {
-        return "can no longer be read as before: " + problem;
-      }
-      if (!kind.equals(streamKind)) {
-        return "was replaced: it now holds " + kind + ", where the stream reads " + streamKind;
-      }
-      if (file.dataOffset() != mark.dataOffset()) {
-        return "was replaced: its data now starts at byte " + file.dataOffset() + ", not " + mark.dataOffset();
-      }
-      if (rows() < mark.rows() || prefix.length < mark.checkedBytes()) {
-        return "shrank: it has " + rows() + " rows, but the stream has already seen " + mark.rows();
-      }
-      if (checksum(mark.checkedBytes()) != mark.checksum()) {
-        return "was replaced: the first " + mark.checkedBytes() + " bytes of its data are not those the stream "
-            + "read";
-      }
-      return null;
+      return new FileMark(rows, file.dataOffset(), prefix.length, checksum(prefix, prefix.length), rows() - 1,
+          lastRowChecksum);
     }
 
     /**
@@ -131,6 +104,46 @@ final class ArrayTail {
     return seen;
   }
 
+  /**
+   * How the file {@code now} differs from the one {@code mark} was taken of, as the end of a sentence naming the
+   * file, or {@code null} when it is the same file with at least as many rows. Reads the row the mark checked when
+   * the file has grown since.
+   */
+  String changeSince(Seen now, FileMark mark, String streamKind) {
+    if (now == null) {
+      return "vanished";
+    }
+    if (now.problem() != null) {
+      return "can no longer be read as before: " + now.problem();
+    }
+    if (!now.kind().equals(streamKind)) {
+      return "was replaced: it now holds " + now.kind() + ", where the stream reads " + streamKind;
+    }
+    ArrayFile file = now.file();
+    if (file.dataOffset() != mark.dataOffset()) {
+      return "was replaced: its data now starts at byte " + file.dataOffset() + ", not " + mark.dataOffset();
+    }
+    if (now.rows() < mark.rows() || now.rows() <= mark.lastRow() || now.prefix().length < mark.checkedBytes()) {
+      return "shrank: it has " + now.rows() + " rows, but the stream has already seen " + (mark.lastRow() + 1);
+    }
+    if (checksum(now.prefix(), mark.checkedBytes()) != mark.checksum()) {
+      return "was replaced: the first " + mark.checkedBytes() + " bytes of its data are not those the stream "
+          + "read";
+    }
+    if (mark.lastRow() >= 0) {
+      long lastRow;
+      try {
+        lastRow = mark.lastRow() == now.rows() - 1 ? now.lastRowChecksum() : rowChecksum(now, mark.lastRow());
+      } catch (IOException e) {
+        return "can no longer be read as before: " + e.getMessage();
+      }
+      if (lastRow != mark.lastRowChecksum()) {
+        return "was replaced: its row " + mark.lastRow() + " is not the one the stream saw";
+      }
+    }
+    return null;
+  }
+
   private Seen describe(Listed listed) throws IOException {
     NpyDataset described;
     try {
@@ -139,21 +152,50 @@ final class ArrayTail {
       if (e instanceof java.io.InterruptedIOException) {
         throw (java.io.InterruptedIOException) e;
       }
-      return new Seen(listed.status(), null, null, 0, null, String.valueOf(e.getMessage()));
+      return unreadable(listed, String.valueOf(e.getMessage()));
     }
     ArrayFile file = described.files().get(0);
     if (file.entry() != null) {
-      return new Seen(listed.status(), null, null, 0, null, file.describe() + ": an .npz archive cannot grow in "
-          + "place; a stream reads .npy files");
+      return unreadable(listed, file.describe() + ": an .npz archive cannot grow in place; a stream reads .npy "
+          + "files");
     }
     int stride = described.layout().stride();
     byte[] prefix = new byte[(int) Math.min(StreamOffset.CHECKED_BYTES, file.rows() * stride)];
+    Seen seen;
     try (FileHandle handle = FileHandle.open(file.path(), listed.status().getLen(), conf)) {
       handle.readFully(file.dataOffset(), prefix, 0, prefix.length);
+      seen = new Seen(listed.status(), file, described.arrayKind(), stride, prefix, 0, null);
+      if (file.rows() > 0) {
+        seen = new Seen(listed.status(), file, described.arrayKind(), stride, prefix,
+            rowChecksum(seen, handle, file.rows() - 1), null);
+      }
     } catch (IOException e) {
-      return new Seen(listed.status(), null, null, 0, null, String.valueOf(e.getMessage()));
+      return unreadable(listed, String.valueOf(e.getMessage()));
     }
-    return new Seen(listed.status(), file, described.arrayKind(), stride, prefix, null);
+    return seen;
+  }
+
+  private static Seen unreadable(Listed listed, String problem) {
+    return new Seen(listed.status(), null, null, 0, null, 0, problem);
+  }
+
+  /** The checksum of the first bytes (up to {@link StreamOffset#CHECKED_BYTES}) of a row in the data's first run. */
+  private long rowChecksum(Seen seen, long row) throws IOException {
+    try (FileHandle handle = FileHandle.open(seen.file().path(), seen.status().getLen(), conf)) {
+      return rowChecksum(seen, handle, row);
+    }
+  }
+
+  private static long rowChecksum(Seen seen, FileHandle handle, long row) throws IOException {
+    byte[] bytes = new byte[Math.min(StreamOffset.CHECKED_BYTES, seen.stride())];
+    handle.readFully(seen.file().dataOffset() + row * seen.stride(), bytes, 0, bytes.length);
+    return checksum(bytes, bytes.length);
+  }
+
+  private static long checksum(byte[] bytes, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, length);
+    return crc.getValue();
   }
 
   /** Whether the stream reads headerless files, whose rows are visible by their size alone. */

@@ -199,7 +199,8 @@ final class NpyMicroBatchStream implements MicroBatchStream, SupportsAdmissionCo
         }
         continue;
       }
-      String change = now.changeSince(new FileMark(0, now.file().dataOffset(), 0, 0), dataset.arrayKind());
+      String change = tail.changeSince(now, new FileMark(0, now.file().dataOffset(), 0, 0, -1, 0),
+          dataset.arrayKind());
       if (change != null) {
         leaveOut(path, change, 0);
         skipped.add(path);
@@ -214,7 +215,7 @@ final class NpyMicroBatchStream implements MicroBatchStream, SupportsAdmissionCo
   }
 
   private String changeOf(Seen now, FileMark mark) {
-    return now == null ? "vanished" : now.changeSince(mark, dataset.arrayKind());
+    return tail.changeSince(now, mark, dataset.arrayKind());
   }
 
   /** The rows of a file the stream may read: under {@code Trigger.AvailableNow}, those visible when it started. */
@@ -280,7 +281,7 @@ final class NpyMicroBatchStream implements MicroBatchStream, SupportsAdmissionCo
       if (files >= admission.maxFiles() || take <= 0) {
         break;
       }
-      marks.put(path, new FileMark(first + take, mark.dataOffset(), mark.checkedBytes(), mark.checksum()));
+      marks.put(path, mark.withRows(first + take));
       rows += take;
       files++;
     }

@@ -19,13 +19,14 @@ import org.apache.spark.sql.connector.read.streaming.Offset;
  * versioned:
  *
  * <pre>{"version":1,"array":"dtype &lt;f4, C order, rows of shape (4,)",
- *  "files":[{"path":"file:/data/a.npy","rows":1000,"dataOffset":128,"checkedBytes":1024,"checksum":305419896}],
+ *  "files":[{"path":"file:/data/a.npy","rows":1000,"dataOffset":128,"checkedBytes":1024,"checksum":305419896,
+ *    "lastRow":1199,"lastRowChecksum":2596996162}],
  *  "skipped":["file:/data/b.npy"]}</pre>
  *
  * Beside the rows, each file's mark holds what tells that the file is still the one those rows were read from: the
- * length of its header (where its data starts) and a checksum of the first bytes of its data (up to
- * {@value #CHECKED_BYTES} of the rows counted). The kind of array (dtype, order, trailing shape) is the same for
- * all files of a stream and recorded once.
+ * length of its header (where its data starts), and checksums of the first bytes of its data (up to
+ * {@value #CHECKED_BYTES} of the rows counted) and of the last row it had. The kind of array (dtype, order,
+ * trailing shape) is the same for all files of a stream and recorded once.
  */
 final class StreamOffset extends Offset {
   static final int VERSION = 1;
@@ -34,8 +35,17 @@ final class StreamOffset extends Offset {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** A file's visible rows, and what identifies its contents. */
-  record FileMark(long rows, long dataOffset, int checkedBytes, long checksum) {}
+  /**
+   * A file's visible rows, and what identifies its contents: where its data starts, a checksum of the data's first
+   * {@code checkedBytes}, and of the first bytes of row {@code lastRow} (the last row visible when the mark was
+   * taken, or -1), which tells a file rewritten from the same start (a simulation run again) from a grown one.
+   */
+  record FileMark(long rows, long dataOffset, int checkedBytes, long checksum, long lastRow, long lastRowChecksum) {
+    /** This mark with fewer rows admitted: the same file, checked by the same bytes. */
+    FileMark withRows(long admitted) {
+      return new FileMark(admitted, dataOffset, checkedBytes, checksum, lastRow, lastRowChecksum);
+    }
+  }
 
   private final String arrayKind;
   private final NavigableMap<String, FileMark> files;
@@ -86,6 +96,8 @@ final class StreamOffset extends Offset {
       node.put("dataOffset", mark.dataOffset());
       node.put("checkedBytes", mark.checkedBytes());
       node.put("checksum", mark.checksum());
+      node.put("lastRow", mark.lastRow());
+      node.put("lastRowChecksum", mark.lastRowChecksum());
     });
     ArrayNode skippedNodes = root.putArray("skipped");
     skipped.forEach(skippedNodes::add);
@@ -120,7 +132,8 @@ final class StreamOffset extends Offset {
     Map<String, FileMark> files = new TreeMap<>();
     for (JsonNode node : root.get("files")) {
       files.put(node.path("path").asText(), new FileMark(node.path("rows").asLong(),
-          node.path("dataOffset").asLong(), node.path("checkedBytes").asInt(), node.path("checksum").asLong()));
+          node.path("dataOffset").asLong(), node.path("checkedBytes").asInt(), node.path("checksum").asLong(),
+          node.path("lastRow").asLong(-1), node.path("lastRowChecksum").asLong()));
     }
     java.util.Set<String> skipped = new TreeSet<>();
     root.get("skipped").forEach(node -> skipped.add(node.asText()));

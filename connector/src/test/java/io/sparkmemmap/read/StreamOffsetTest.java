@@ -19,13 +19,15 @@ class StreamOffsetTest {
   @Test
   void theJsonIsCanonicalWhateverTheOrderFilesWereAddedIn() {
     Map<String, FileMark> files = new LinkedHashMap<>();
-    files.put("file:/d/b.npy", new FileMark(7, 128, 112, 42));
-    files.put("file:/d/a.npy", new FileMark(1000, 128, 1024, 4294967295L));
+    files.put("file:/d/b.npy", new FileMark(7, 128, 112, 42, 6, 9));
+    files.put("file:/d/a.npy", new FileMark(1000, 128, 1024, 4294967295L, 1199, 5));
     Set<String> skipped = new LinkedHashSet<>(List.of("file:/d/z.npy", "file:/d/c.npy"));
     StreamOffset offset = new StreamOffset(KIND, files, skipped);
     String expected = "{\"version\":1,\"array\":\"" + KIND + "\",\"files\":["
-        + "{\"path\":\"file:/d/a.npy\",\"rows\":1000,\"dataOffset\":128,\"checkedBytes\":1024,\"checksum\":4294967295},"
-        + "{\"path\":\"file:/d/b.npy\",\"rows\":7,\"dataOffset\":128,\"checkedBytes\":112,\"checksum\":42}],"
+        + "{\"path\":\"file:/d/a.npy\",\"rows\":1000,\"dataOffset\":128,\"checkedBytes\":1024,\"checksum\":4294967295,"
+        + "\"lastRow\":1199,\"lastRowChecksum\":5},"
+        + "{\"path\":\"file:/d/b.npy\",\"rows\":7,\"dataOffset\":128,\"checkedBytes\":112,\"checksum\":42,"
+        + "\"lastRow\":6,\"lastRowChecksum\":9}],"
         + "\"skipped\":[\"file:/d/c.npy\",\"file:/d/z.npy\"]}";
     assertEquals(expected, offset.json());
     Map<String, FileMark> reversed = new LinkedHashMap<>();
@@ -36,13 +38,13 @@ class StreamOffsetTest {
 
   @Test
   void anOffsetReadsBackAsWritten() {
-    StreamOffset offset = new StreamOffset(KIND, Map.of("file:/d/a.npy", new FileMark(3, 64, 48, 7)),
+    StreamOffset offset = new StreamOffset(KIND, Map.of("file:/d/a.npy", new FileMark(3, 64, 48, 7, 3, 11)),
         Set.of("file:/d/b.npy"));
     StreamOffset read = StreamOffset.fromJson(offset.json());
     assertEquals(offset.json(), read.json());
     assertEquals(3, read.rows("file:/d/a.npy"));
     assertEquals(0, read.rows("file:/d/new.npy"));
-    assertEquals(new FileMark(3, 64, 48, 7), read.files().get("file:/d/a.npy"));
+    assertEquals(new FileMark(3, 64, 48, 7, 3, 11), read.files().get("file:/d/a.npy"));
     assertEquals(Set.of("file:/d/b.npy"), read.skipped());
     assertEquals(KIND, read.arrayKind());
   }

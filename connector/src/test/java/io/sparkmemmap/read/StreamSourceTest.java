@@ -224,11 +224,12 @@ class StreamSourceTest {
 
   /**
    * Starts a query with a processing-time trigger on a directory of two files, lets it read them, then applies
-   * {@code change} to {@code a.npy} and appends to {@code b.npy}.
+   * {@code change} to {@code a.npy} (100 rows of 24 bytes: its first 1024 bytes hold rows 0 to 42) and appends to
+   * {@code b.npy}.
    */
   private StreamingQuery readThenChange(Batches batches, String change, String onChangedFile) throws Exception {
     Path data = Files.createDirectories(dir.resolve("changing"));
-    produce("create('changing/a.npy', 1, 30)", "create('changing/b.npy', 2, 30)");
+    produce("create('changing/a.npy', 1, 100)", "create('changing/b.npy', 2, 30)");
     StreamingQuery query = start(npyStream().option("onChangedFile", onChangedFile).load(data.toString()),
         dir.resolve("checkpoint"), Trigger.ProcessingTime(100), batches.collector(null));
     query.processAllAvailable();
@@ -249,24 +250,32 @@ class StreamSourceTest {
     for (String expected : inMessage) {
       assertTrue(message.contains(expected), "'" + expected + "' in: " + message);
     }
-    assertRows(batches.all(), 3, rows(1, 0, 30, 2, 0, 30));
+    assertRows(batches.all(), 3, rows(1, 0, 100, 2, 0, 30));
   }
 
   @Test
   void aFileThatShrankFailsTheQueryNamingIt() throws Exception {
     assertChangeFails("replace('changing/a.npy', rows_of(1, 0, 10, 3))", "shrank", "has 10 rows",
-        "has already seen 30", "onChangedFile=skip");
+        "has already seen 100", "onChangedFile=skip");
   }
 
   @Test
   void aFileReplacedByAnotherKindOfArrayFailsTheQueryNamingIt() throws Exception {
-    assertChangeFails("replace('changing/a.npy', rows_of(1, 0, 40, 3).astype('<f8'))", "was replaced",
+    assertChangeFails("replace('changing/a.npy', rows_of(1, 0, 140, 3).astype('<f8'))", "was replaced",
         "dtype <f8", "dtype <i8");
   }
 
   @Test
   void aFileReplacedBySameKindOfArrayWithOtherRowsFailsTheQueryNamingIt() throws Exception {
-    assertChangeFails("replace('changing/a.npy', rows_of(1, 0, 40, 3) + 1)", "was replaced", "first 720 bytes");
+    assertChangeFails("replace('changing/a.npy', rows_of(1, 0, 140, 3) + 1)", "was replaced",
+        "first 1024 bytes");
+  }
+
+  @Test
+  void aFileRewrittenFromTheSameStartWithOtherRowsFailsTheQueryNamingIt() throws Exception {
+    // the first 1024 bytes (rows 0 to 42) are those of the old file, row 99 is not
+    assertChangeFails("replace('changing/a.npy', np.concatenate([rows_of(1, 0, 60, 3), "
+        + "rows_of(1, 60, 80, 3) + 1]))", "was replaced", "row 99 is not the one the stream saw");
   }
 
   @Test
@@ -277,19 +286,19 @@ class StreamSourceTest {
   @Test
   void skippedChangedFilesAreLeftOutForGoodAndTheOthersRead() throws Exception {
     Batches batches = new Batches();
-    StreamingQuery query = readThenChange(batches, "replace('changing/a.npy', rows_of(1, 0, 40, 3) + 1)", "skip");
+    StreamingQuery query = readThenChange(batches, "replace('changing/a.npy', rows_of(1, 0, 140, 3) + 1)", "skip");
     try {
       query.processAllAvailable();
     } finally {
       query.stop();
     }
-    assertRows(batches.all(), 3, rows(1, 0, 30, 2, 0, 40));
+    assertRows(batches.all(), 3, rows(1, 0, 100, 2, 0, 40));
     assertEquals("1", query.lastProgress().sources()[0].metrics().get("filesSkipped"));
     // after a restart, the file stays left out, whatever it holds
-    produce("replace('changing/a.npy', rows_of(1, 0, 50, 3))", "append('changing/b.npy', 2, 1)");
+    produce("replace('changing/a.npy', rows_of(1, 0, 150, 3))", "append('changing/b.npy', 2, 1)");
     runAvailableNow(npyStream().option("onChangedFile", "skip").load(dir.resolve("changing").toString()),
         dir.resolve("checkpoint"), batches.collector(null));
-    assertRows(batches.all(), 3, rows(1, 0, 30, 2, 0, 41));
+    assertRows(batches.all(), 3, rows(1, 0, 100, 2, 0, 41));
   }
 
   @Test
