@@ -18,7 +18,8 @@ import org.apache.hadoop.fs.Path;
 /**
  * What a stream sees of the files it tails, on the driver: the files at its paths now, and for each the rows its
  * header makes visible ({@code npy}: the header's shape, rewritten in place when rows are appended; {@code memmap}:
- * the whole rows in the file) and the first bytes of its data, by which a replaced file is told from a grown one.
+ * the whole rows in the file), and the first bytes of its data and of its last row, by which a replaced file is
+ * told from a grown one.
  *
  * <p>A file whose length and time of last change are those of the last look, and whose header accounted for all
  * of its bytes then, is not read again: a look costs a listing, and header reads only for the files that changed.
@@ -52,9 +53,9 @@ final class ArrayTail {
       return file.rows();
     }
 
-    /** A mark of {@code rows} of this file, checked by the first bytes of its data and its last row now. */
-    FileMark mark(long rows) {
-      return new FileMark(rows, file.dataOffset(), prefix.length, checksum(prefix, prefix.length), rows() - 1,
+    /** A mark of {@code admitted} rows of this file, checked by the first bytes of its data and its last row now. */
+    FileMark mark(long admitted) {
+      return new FileMark(admitted, file.dataOffset(), prefix.length, checksum(prefix, prefix.length), rows() - 1,
           lastRowChecksum);
     }
 

@@ -40,9 +40,9 @@ import org.slf4j.LoggerFactory;
  * ranges of the new rows only, columnar.
  *
  * <p>Each look compares every file with the offset the stream has reached. A file that shrank, vanished, or was
- * replaced (another kind of array, another header length, other first bytes) fails the query naming it, or with
- * {@code onChangedFile=skip} is left out for good and logged: its rows are never read twice, nor some of them
- * silently. A new file that cannot be read yet (its header or the data its header announces not yet complete) is
+ * replaced (another kind of array, another header length, other first bytes or last row) fails the query naming it,
+ * or with {@code onChangedFile=skip} is left out for good and logged: its rows are never read twice, nor some of
+ * them silently. A new file that cannot be read yet (its header or the data its header announces not yet complete) is
  * not visible until it can.
  */
 final class NpyMicroBatchStream implements MicroBatchStream, SupportsAdmissionControl, SupportsTriggerAvailableNow,

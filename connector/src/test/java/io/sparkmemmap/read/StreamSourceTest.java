@@ -188,6 +188,21 @@ class StreamSourceTest {
   }
 
   @Test
+  void maxBytesPerTriggerAdmitsWholeRowsAndAtLeastOne() throws Exception {
+    produce("create('bytes.npy', 6, 10)"); // rows of 24 bytes
+    Path checkpoint = dir.resolve("checkpoint");
+    Batches batches = new Batches();
+    String file = dir.resolve("bytes.npy").toString();
+    runAvailableNow(npyStream().option("maxBytesPerTrigger", "100").load(file), checkpoint,
+        batches.collector(null));
+    produce("append('bytes.npy', 6, 2)");
+    runAvailableNow(npyStream().option("maxBytesPerTrigger", "10").load(file), checkpoint,
+        batches.collector(null));
+    assertEquals(List.of(4, 4, 2, 1, 1), batches.batches.stream().map(List::size).toList());
+    assertRows(batches.all(), 3, rows(6, 0, 12));
+  }
+
+  @Test
   void latestStartsAfterTheRowsVisibleAtTheFirstStartEvenAcrossARestart() throws Exception {
     produce("create('one.npy', 4, 20)");
     Path checkpoint = dir.resolve("checkpoint");
