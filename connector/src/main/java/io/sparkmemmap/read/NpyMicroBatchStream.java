@@ -69,6 +69,12 @@ final class NpyMicroBatchStream implements MicroBatchStream, SupportsAdmissionCo
     this.dataset = dataset;
     this.readOptions = readOptions;
     this.options = StreamOptions.parse(readOptions);
+    for (ArrayFile file : dataset.files()) {
+      if (file.entry() != null) {
+        throw new IllegalArgumentException(PathOptions.about(file.describe(), "is an entry of an .npz archive, "
+            + "which cannot grow in place: a stream reads .npy and memmap files"));
+      }
+    }
     this.checkpointLocation = checkpointLocation;
     this.tail = new ArrayTail(readOptions, dataset.conf());
   }

@@ -335,4 +335,14 @@ class StreamSourceTest {
           && message.contains(option.getValue()), message);
     }
   }
+
+  @Test
+  void anNpzArchiveIsRefusedNamingIt() {
+    produce("np.savez('x.npz', a=rows_of(1, 0, 3, 3))");
+    Exception e = assertThrows(Exception.class, () -> runAvailableNow(npyStream().load(dir.resolve("x.npz")
+        .toString()), dir.resolve("checkpoint"), (batch, id) -> { }));
+    String message = String.valueOf(e.getMessage());
+    assertTrue(message.contains(dir.resolve("x.npz").toString()) && message.contains("cannot grow in place"),
+        message);
+  }
 }
