@@ -16,7 +16,8 @@ import java.util.stream.Stream;
  */
 public final class BenchmarkMain {
   static final List<BenchmarkSuite> ALL = List.of(new ReadPathBenchmark(), new ReadBenchmark(),
-      new NumpyComparisonBenchmark(), new WriteBenchmark(), new LargeFileMemoryBenchmark());
+      new NumpyComparisonBenchmark(), new WriteBenchmark(), new LargeFileMemoryBenchmark(),
+      new StreamSourceBenchmark());
 
   private BenchmarkMain() {}
 

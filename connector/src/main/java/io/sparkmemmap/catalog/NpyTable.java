@@ -31,6 +31,8 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * the schema is first needed; a schema given by the user is reported as is and checked against the files when the
  * table is scanned.
  *
+ * <p>Streams read the files at the path as they grow ({@code spark.readStream}; see the scan's micro-batch stream).
+ *
  * <p>Writes append to the path (overwrite after {@code truncate}), in any schema: a write plans its own dtype,
  * and keeps the dtype of what it appends to. Streaming queries append a micro-batch at a time.
  */
@@ -65,8 +67,8 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
 
   @Override
   public Set<TableCapability> capabilities() {
-    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.STREAMING_WRITE,
-        TableCapability.TRUNCATE, TableCapability.ACCEPT_ANY_SCHEMA);
+    return EnumSet.of(TableCapability.BATCH_READ, TableCapability.BATCH_WRITE, TableCapability.MICRO_BATCH_READ,
+        TableCapability.STREAMING_WRITE, TableCapability.TRUNCATE, TableCapability.ACCEPT_ANY_SCHEMA);
   }
 
   @Override

@@ -43,6 +43,7 @@ public final class NpyDataset {
   private final RowLayout layout;
   private final List<ArraySchema.DataColumn> columns;
   private final StructType schema;
+  private final String arrayKind;
   private Broadcast<SerializableConfiguration> broadcastConf;
   private SparkContext broadcastContext;
 
@@ -59,8 +60,9 @@ public final class NpyDataset {
   }
 
   private NpyDataset(ReadOptions options, Configuration conf, List<ArrayFile> files, DType dtype, RowLayout layout,
-      List<ArraySchema.DataColumn> columns) {
+      List<ArraySchema.DataColumn> columns, String arrayKind) {
     this.options = options;
+    this.arrayKind = arrayKind;
     this.conf = conf;
     this.files = List.copyOf(files);
     this.dtype = dtype;
@@ -76,10 +78,24 @@ public final class NpyDataset {
    *     on dtype, order or trailing shape, or a file is shorter than its header says
    */
   public static NpyDataset resolve(ReadOptions options, Configuration conf) throws IOException {
-    String suffix = options.format() == ArrayFormat.NPY && options.array() != null
+    return of(FileListing.list(options.paths(), fileSuffix(options), conf), options, conf, false);
+  }
+
+  /** The suffix of the files read from directories: {@code .npz} when an archive's entry is chosen. */
+  static String fileSuffix(ReadOptions options) {
+    return options.format() == ArrayFormat.NPY && options.array() != null
         ? ".npz"
         : options.format().fileSuffix();
-    List<Described> described = describeAll(FileListing.list(options.paths(), suffix, conf), options, conf);
+  }
+
+  /**
+   * The listed files as one input, their headers read. A stream describes the files it tails this way at every
+   * look: with {@code growing}, a memmap file's bytes past its last whole row are a row still being written, not
+   * yet visible, rather than an error.
+   */
+  static NpyDataset of(List<Listed> listed, ReadOptions options, Configuration conf, boolean growing)
+      throws IOException {
+    List<Described> described = describeAll(listed, options, conf, growing);
     Layout layoutOption = options.layout();
     Described first = described.get(0);
     for (Described d : described) {
@@ -118,7 +134,17 @@ public final class NpyDataset {
     for (Described d : described) {
       files.add(toArrayFile(d, layoutOption));
     }
-    return new NpyDataset(options, conf, files, first.dtype(), layout, columns);
+    String kind = "dtype " + ArraySchema.descr(first.dtype()) + (layoutOption == Layout.FLAT ? ", read flat"
+        : ", " + (layout.fortran() ? "Fortran" : "C") + " order, rows of shape " + first.shape().trailing());
+    return new NpyDataset(options, conf, files, first.dtype(), layout, columns, kind);
+  }
+
+  /**
+   * The element type, order and trailing shape the files share, as a sentence: what a stream's offsets record, so
+   * that a file replaced by another kind of array is noticed.
+   */
+  String arrayKind() {
+    return arrayKind;
   }
 
   /** The columns the files read as, per the SPEC's schema rules. */
@@ -170,6 +196,11 @@ public final class NpyDataset {
     return null;
   }
 
+  /** The Hadoop configuration the files were listed with. */
+  Configuration conf() {
+    return conf;
+  }
+
   ReadOptions options() {
     return options;
   }
@@ -191,10 +222,10 @@ public final class NpyDataset {
    * Reads the headers and block locations of the files, several at a time: a directory of part files on a remote
    * file system costs round trips per file.
    */
-  private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf)
-      throws IOException {
+  private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf,
+      boolean growing) throws IOException {
     if (files.size() == 1) {
-      return List.of(describe(files.get(0), options, conf));
+      return List.of(describe(files.get(0), options, conf, growing));
     }
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(files.size(), HEADER_READ_THREADS), runnable -> {
       Thread thread = new Thread(runnable, "npy-header-reader");
@@ -204,7 +235,7 @@ public final class NpyDataset {
     try {
       List<Future<Described>> futures = new ArrayList<>();
       for (Listed listed : files) {
-        futures.add(pool.submit(() -> describe(listed, options, conf)));
+        futures.add(pool.submit(() -> describe(listed, options, conf, growing)));
       }
       List<Described> described = new ArrayList<>();
       for (Future<Described> future : futures) {
@@ -227,10 +258,11 @@ public final class NpyDataset {
     }
   }
 
-  private static Described describe(Listed listed, ReadOptions options, Configuration conf) throws IOException {
+  private static Described describe(Listed listed, ReadOptions options, Configuration conf, boolean growing)
+      throws IOException {
     FileStatus status = listed.status();
     BlockLocation[] blocks = listed.fs().getFileBlockLocations(status, 0, status.getLen());
-    return options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, blocks, options)
+    return options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, blocks, options, growing)
         : describeNpy(listed, blocks, options, conf);
   }
 
@@ -248,7 +280,8 @@ public final class NpyDataset {
         rows, shape.toString(), d.blocks());
   }
 
-  private static Described describeMemmap(Listed listed, BlockLocation[] blocks, ReadOptions options) throws NpyFormatException {
+  private static Described describeMemmap(Listed listed, BlockLocation[] blocks, ReadOptions options,
+      boolean growing) throws NpyFormatException {
     String where = listed.path();
     DType dtype = options.memmapDType();
     long offset = options.memmapOffset();
@@ -277,7 +310,7 @@ public final class NpyDataset {
         throw new NpyFormatException(where, "cannot infer axis 0 of shape " + shapeText(dims)
             + ": a row of dtype " + ArraySchema.descr(dtype) + " holds no bytes");
       }
-      if (available % rowBytes != 0) {
+      if (available % rowBytes != 0 && !growing) {
         throw new NpyFormatException(where, "the " + available + " bytes after offset " + offset
             + " are not a whole number of rows of " + rowBytes + " bytes (dtype " + ArraySchema.descr(dtype) + ", shape "
             + shapeText(dims) + "); check options dtype, shape and offset");

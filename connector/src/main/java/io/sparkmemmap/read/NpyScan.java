@@ -5,6 +5,7 @@ import java.util.List;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReaderFactory;
 import org.apache.spark.sql.connector.read.Statistics;
+import org.apache.spark.sql.connector.read.streaming.MicroBatchStream;
 import org.apache.spark.sql.internal.SQLConf;
 import org.apache.spark.sql.types.StructType;
 
@@ -54,6 +55,12 @@ final class NpyScan extends ArrayScan {
       }
     }
     return segments.stream().toArray();
+  }
+
+  /** A stream of the rows appended to the files and of new files, read as this scan reads its rows. */
+  @Override
+  public MicroBatchStream toMicroBatchStream(String checkpointLocation) {
+    return new NpyMicroBatchStream(this, dataset, scanOptions, checkpointLocation);
   }
 
   /** The rows and bytes selected: exact, so that Spark can broadcast a small selection of a large array. */

@@ -151,20 +151,48 @@ public final class PathOptions {
     throw refused(key, "must be a non-negative integer, got '" + text + "'");
   }
 
+  /** A positive integer, or {@code defaultValue} when the option is not set. */
+  long positiveLong(String key, long defaultValue) {
+    return positive(key, defaultValue, Long.MAX_VALUE);
+  }
+
+  /** One of {@code allowed} (any case), in lower case; {@code allowed[0]} when the option is not set. */
+  String oneOf(String key, String... allowed) {
+    String text = options.get(key);
+    if (text == null) {
+      return allowed[0];
+    }
+    String value = text.strip().toLowerCase(Locale.ROOT);
+    for (String candidate : allowed) {
+      if (candidate.equals(value)) {
+        return value;
+      }
+    }
+    throw refused(key, "must be " + String.join(" or ", allowed) + ", got '" + text + "'");
+  }
+
   public int positiveInt(String key, int defaultValue) {
+    return (int) positive(key, defaultValue, Integer.MAX_VALUE);
+  }
+
+  private long positive(String key, long defaultValue, long max) {
     String text = options.get(key);
     if (text == null) {
       return defaultValue;
     }
+    long value;
     try {
-      int value = Integer.parseInt(text.strip());
-      if (value > 0) {
-        return value;
-      }
+      value = Long.parseLong(text.strip());
     } catch (NumberFormatException e) {
-      // refused below, as a non-positive number is
+      value = 0; // refused below, as a non-positive number is
     }
-    throw refused(key, "must be a positive integer, got '" + text + "'");
+    if (value > max) {
+      throw refused(key, "must be a positive integer no larger than " + max + ", got '" + text + "'");
+    }
+    if (value <= 0) {
+      throw refused(key, "must be a positive integer, got '" + text + "'");
+    }
+    return value;
   }
 
   /** {@code true} or {@code false}; {@code defaultValue} when the option is not set. */

@@ -48,11 +48,14 @@ public final class ReadOptions {
   private final boolean bytesAsString;
   private final boolean datetimeAsLong;
   private final boolean pushDownAggregates;
+  /** The options as given, for a stream's own options ({@link StreamOptions}). */
+  private final PathOptions given;
 
   private ReadOptions(ArrayFormat format, CaseInsensitiveStringMap given) {
     this.format = format;
     this.paths = parsePaths(given);
     PathOptions options = new PathOptions(String.join(", ", paths), given);
+    this.given = options;
     if (format == ArrayFormat.MEMMAP) {
       String dtypeText = options.get(DTYPE);
       if (dtypeText == null || dtypeText.isBlank()) {
@@ -141,6 +144,11 @@ public final class ReadOptions {
   /** Whether aggregates are computed in the scan (true unless turned off, to compare with Spark's own). */
   boolean pushDownAggregates() {
     return pushDownAggregates;
+  }
+
+  /** The options as given, with the paths they were given for. */
+  PathOptions given() {
+    return given;
   }
 
   private static List<String> parsePaths(CaseInsensitiveStringMap options) {

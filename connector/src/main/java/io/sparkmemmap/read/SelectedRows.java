@@ -46,6 +46,11 @@ final class SelectedRows {
     return new SelectedRows(files, rows);
   }
 
+  /** The given rows of each file: the new rows a stream's micro-batch reads. */
+  static SelectedRows of(List<ArrayFile> files, List<RowSelection> rows) {
+    return new SelectedRows(List.copyOf(files), rows);
+  }
+
   /** Every row of every file. */
   static SelectedRows all(List<ArrayFile> files) {
     return of(files, RowSelection.ALL, 0, -1);
