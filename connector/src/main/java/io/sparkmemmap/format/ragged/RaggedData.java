@@ -15,6 +15,9 @@ import java.io.InputStream;
 public final class RaggedData implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** The name of the data array in a ragged array's directory. */
+  public static final String FILE_NAME = "data.npy";
+
   private final String resource;
   /** The dtype's descr: {@link DType} is not serializable. */
   private final String descr;

@@ -33,6 +33,9 @@ import java.nio.LongBuffer;
 public final class RaggedIndex implements java.io.Serializable {
   private static final long serialVersionUID = 1L;
 
+  /** The name of the index in a ragged array's directory. */
+  public static final String FILE_NAME = "index.npy";
+
   /** The dtype of an index as the connector writes it. */
   public static final ScalarDType DTYPE = ScalarDType.of(DTypeKind.INT, Endian.LITTLE, 8);
   /** Rows per read in {@link #validate}: 64 Ki rows are 1 MiB of pairs. */
@@ -170,8 +173,7 @@ public final class RaggedIndex implements java.io.Serializable {
   }
 
   /**
-   * Checks every entry against the data, in one pass of bounded chunks: starts and lengths are non-negative and
-   * every row lies within the {@code dataElements} elements of the data; offsets never decrease.
+   * Checks every entry against the data, in one pass of bounded chunks ({@link #check} on each).
    *
    * @param reader the same file this was read from
    * @param data what the rows index into, named in messages
@@ -179,34 +181,45 @@ public final class RaggedIndex implements java.io.Serializable {
    * @throws RaggedFormatException at the first bad entry, naming the row and its values
    */
   public long validate(PositionalReader reader, RaggedData data) throws IOException {
-    long dataElements = data.elements();
     long total = 0;
     for (long from = 0; from < rows; from += CHUNK_ROWS) {
       Slice slice = slice(reader, from, Math.min(rows, from + CHUNK_ROWS));
-      for (int i = 0; i < slice.rows(); i++) {
-        long row = from + i;
-        long start = slice.starts()[i];
-        long length = slice.lengths()[i];
-        if (form == Form.OFFSETS && length < 0) {
-          throw new RaggedFormatException(resource, "offsets must not decrease, but offset " + (row + 1) + " is "
-              + (start + length) + ", less than offset " + row + ", " + start);
-        }
-        if (start < 0) {
-          throw new RaggedFormatException(resource, (form == Form.OFFSETS ? "offset " : "start of row ") + row
-              + " is negative: " + start);
-        }
-        if (length < 0) {
-          throw new RaggedFormatException(resource, "row " + row + " has negative length " + length);
-        }
-        if (start > dataElements || length > dataElements - start) {
-          throw new RaggedFormatException(resource, "row " + row + " is elements [" + start + ", "
-              + (length > Long.MAX_VALUE - start ? "beyond " + Long.MAX_VALUE : start + length) + "), past the end of "
-              + data.resource() + ", which has " + dataElements + " elements");
-        }
-        total += length;
-      }
+      check(slice, data);
+      total += slice.elements();
     }
     return total;
+  }
+
+  /**
+   * Checks the entries of a slice against the data: starts and lengths are non-negative and every row lies within
+   * the elements of the data; offsets never decrease. What a task that reads the rows checks of them, so that no
+   * one reads the whole index of billions of rows to answer a query about some.
+   *
+   * @throws RaggedFormatException at the first bad entry, naming the row and its values
+   */
+  public void check(Slice slice, RaggedData data) throws RaggedFormatException {
+    long dataElements = data.elements();
+    for (int i = 0; i < slice.rows(); i++) {
+      long row = slice.first() + i;
+      long start = slice.starts()[i];
+      long length = slice.lengths()[i];
+      if (form == Form.OFFSETS && length < 0) {
+        throw new RaggedFormatException(resource, "offsets must not decrease, but offset " + (row + 1) + " is "
+            + (start + length) + ", less than offset " + row + ", " + start);
+      }
+      if (start < 0) {
+        throw new RaggedFormatException(resource, (form == Form.OFFSETS ? "offset " : "start of row ") + row
+            + " is negative: " + start);
+      }
+      if (length < 0) {
+        throw new RaggedFormatException(resource, "row " + row + " has negative length " + length);
+      }
+      if (start > dataElements || length > dataElements - start) {
+        throw new RaggedFormatException(resource, "row " + row + " is elements [" + start + ", "
+            + (length > Long.MAX_VALUE - start ? "beyond " + Long.MAX_VALUE : start + length) + "), past the end of "
+            + data.resource() + ", which has " + dataElements + " elements");
+      }
+    }
   }
 
   /** {@code count} int64 entries from entry {@code first} of the array. */
