@@ -3,7 +3,7 @@ package io.sparkmemmap.catalog;
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.read.FileListing;
 import io.sparkmemmap.read.PathOptions;
-import io.sparkmemmap.write.NpyWriteBuilder;
+import io.sparkmemmap.write.WriteBuilders;
 import io.sparkmemmap.write.WriteMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -82,7 +82,7 @@ public class NpyCatalog implements StagingTableCatalog {
   public void initialize(String name, CaseInsensitiveStringMap options) {
     this.name = name;
     String formatName = options.getOrDefault(FORMAT_OPTION, name).toLowerCase(Locale.ROOT);
-    this.format = formatName.equals(ArrayFormat.MEMMAP.shortName()) ? ArrayFormat.MEMMAP : ArrayFormat.NPY;
+    this.format = ArrayFormat.ofShortName(formatName);
   }
 
   @Override
@@ -151,7 +151,7 @@ public class NpyCatalog implements StagingTableCatalog {
     }
     Map<String, String> options = tableOptions(ident);
     options.putAll(info.properties());
-    NpyWriteBuilder.createEmpty(format, ident.name(), info.schema(), options);
+    WriteBuilders.createEmpty(format, ident.name(), info.schema(), options);
     return loadTableQuietly(ident);
   }
 

@@ -11,7 +11,8 @@ import org.apache.spark.sql.connector.read.SupportsReportStatistics;
  * them, partitions planned once, columnar batches only, and the metrics their readers report.
  */
 abstract class ArrayScan implements SupportsReportStatistics, Batch {
-  final NpyDataset dataset;
+  /** The input, for {@link #description()}: {@link NpyDataset#describe()}, {@link RecordDataset#describe()}. */
+  private final String input;
   final SelectedRows selection;
   final ReadOptions scanOptions;
   private final String pushed;
@@ -21,8 +22,8 @@ abstract class ArrayScan implements SupportsReportStatistics, Batch {
    * @param selection the rows read of each file
    * @param pushed what was pushed into the scan, for {@link #description()}; empty when nothing was
    */
-  ArrayScan(NpyDataset dataset, SelectedRows selection, ReadOptions scanOptions, String pushed) {
-    this.dataset = dataset;
+  ArrayScan(String input, SelectedRows selection, ReadOptions scanOptions, String pushed) {
+    this.input = input;
     this.selection = selection;
     this.scanOptions = scanOptions;
     this.pushed = pushed;
@@ -36,7 +37,7 @@ abstract class ArrayScan implements SupportsReportStatistics, Batch {
 
   @Override
   public final String description() {
-    return getClass().getSimpleName() + " " + dataset.describe() + " " + describeOutput() + pushed;
+    return getClass().getSimpleName() + " " + input + " " + describeOutput() + pushed;
   }
 
   @Override

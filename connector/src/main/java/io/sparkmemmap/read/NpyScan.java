@@ -14,12 +14,14 @@ import org.apache.spark.sql.types.StructType;
  * and data size, so that Spark can broadcast small arrays.
  */
 final class NpyScan extends ArrayScan {
+  private final NpyDataset dataset;
   private final StructType readSchema;
   private final List<OutputColumn> outputs;
 
   NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
       SelectedRows selection, String pushed) {
-    super(dataset, selection, scanOptions, pushed);
+    super(dataset.describe(), selection, scanOptions, pushed);
+    this.dataset = dataset;
     this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
   }

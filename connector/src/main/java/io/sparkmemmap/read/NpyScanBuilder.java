@@ -40,11 +40,7 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
-  private RowSelection rowFilter = RowSelection.ALL;
-  private final List<Predicate> pushedPredicates = new ArrayList<>();
-  /** Rows to leave out (OFFSET), and to keep from the start (LIMIT) or -1. */
-  private long offset;
-  private long limit = -1;
+  private final PushedRows pushedRows = new PushedRows();
   private AggregatePlan aggregate;
   /** Whether the aggregation pushed is answered in full by the scan, Spark keeping no aggregate of its own. */
   private boolean completeAggregation;
@@ -74,27 +70,12 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     if (dataset.column(MetadataColumns.ROW_INDEX) != null) {
       return predicates;
     }
-    List<Predicate> postScan = new ArrayList<>();
-    for (Predicate predicate : predicates) {
-      RowSelection exact = RowIndexFilters.translate(predicate);
-      if (exact != null) {
-        rowFilter = rowFilter.intersect(exact);
-        pushedPredicates.add(predicate);
-        continue;
-      }
-      RowSelection superset = RowIndexFilters.superset(predicate);
-      if (!superset.isAll()) {
-        rowFilter = rowFilter.intersect(superset);
-        pushedPredicates.add(predicate);
-      }
-      postScan.add(predicate);
-    }
-    return postScan.toArray(new Predicate[0]);
+    return pushedRows.push(predicates);
   }
 
   @Override
   public Predicate[] pushedPredicates() {
-    return pushedPredicates.toArray(new Predicate[0]);
+    return pushedRows.pushedPredicates();
   }
 
   /**
@@ -154,7 +135,7 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     if (aggregate != null) {
       return false; // a limit on aggregated rows, left to Spark
     }
-    this.limit = limit;
+    pushedRows.limit(limit);
     return true;
   }
 
@@ -169,7 +150,7 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     if (aggregate != null) {
       return false;
     }
-    this.offset = offset;
+    pushedRows.offset(offset);
     return true;
   }
 
@@ -189,23 +170,11 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   }
 
   private SelectedRows selection() {
-    long take = limit < 0 ? -1 : Math.max(0, limit - offset);
-    return SelectedRows.of(dataset.files(), rowFilter, offset, take);
+    return pushedRows.selection(dataset.files());
   }
 
-  /** What was pushed, for EXPLAIN: {@code  rows=[1000, 2000) pushedFilters=[...] limit=10 offset=5}. */
   private String describePushed() {
-    StringBuilder sb = new StringBuilder();
-    if (!pushedPredicates.isEmpty()) {
-      sb.append(" rows=").append(rowFilter).append(" pushedFilters=").append(pushedPredicates);
-    }
-    if (limit >= 0) {
-      sb.append(" limit=").append(limit);
-    }
-    if (offset > 0) {
-      sb.append(" offset=").append(offset);
-    }
-    return sb.toString();
+    return pushedRows.describe();
   }
 
   private OutputColumn output(StructField field) {
