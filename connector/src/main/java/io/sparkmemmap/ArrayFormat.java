@@ -12,7 +12,12 @@ public enum ArrayFormat {
    * Megatron-LM indexed datasets: a {@code .bin} of sequences back to back and a {@code .idx} of their lengths,
    * addressed by their common prefix; a directory is read as the pairs of its {@code .idx} files.
    */
-  MEGATRON("megatron", ".idx", true);
+  MEGATRON("megatron", ".idx", true),
+  /**
+   * Ragged arrays as NumPy users keep them: a directory holding a 1-D {@code data.npy} and an {@code index.npy} of
+   * {@code [start, length]} pairs or CSR offsets, or a data file with option {@code index}.
+   */
+  RAGGED("ragged", ".npy", true);
 
   private final String shortName;
   private final String fileSuffix;

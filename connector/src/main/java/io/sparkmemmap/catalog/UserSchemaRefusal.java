@@ -4,6 +4,7 @@ import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.MegatronDataSource;
 import io.sparkmemmap.MemmapDataSource;
 import io.sparkmemmap.NpyDataSource;
+import io.sparkmemmap.RaggedDataSource;
 import io.sparkmemmap.read.PathOptions;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.UnresolvedDataSource;
@@ -56,6 +57,9 @@ final class UserSchemaRefusal extends Rule<LogicalPlan> {
     }
     if (provider == MegatronDataSource.class) {
       return ArrayFormat.MEGATRON;
+    }
+    if (provider == RaggedDataSource.class) {
+      return ArrayFormat.RAGGED;
     }
     return provider == MemmapDataSource.class ? ArrayFormat.MEMMAP : null;
   }

@@ -25,6 +25,8 @@ interface RecordFormat {
     switch (format) {
       case MEGATRON:
         return new MegatronRecords();
+      case RAGGED:
+        return new RaggedRecords();
       default:
         throw new IllegalArgumentException(format.shortName() + " is not a format of variable-length records");
     }

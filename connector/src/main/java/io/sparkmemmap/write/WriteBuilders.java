@@ -16,6 +16,9 @@ public final class WriteBuilders {
    */
   public static WriteBuilder of(ArrayFormat format, String path, Map<String, String> tableOptions,
       LogicalWriteInfo info, WriteMode mode) {
+    if (format == ArrayFormat.RAGGED) {
+      return new RaggedWriteBuilder(path, tableOptions, info, mode);
+    }
     if (format.records()) {
       throw new UnsupportedOperationException("the " + format.shortName() + " source does not write yet");
     }
@@ -24,6 +27,10 @@ public final class WriteBuilders {
 
   /** CREATE TABLE without data: publishes an empty output of the columns at {@code path}. */
   public static void createEmpty(ArrayFormat format, String path, StructType schema, Map<String, String> options) {
+    if (format == ArrayFormat.RAGGED) {
+      RaggedWriteBuilder.createEmpty(path, schema, options);
+      return;
+    }
     if (format.records()) {
       throw new UnsupportedOperationException("the " + format.shortName() + " source does not write yet");
     }
