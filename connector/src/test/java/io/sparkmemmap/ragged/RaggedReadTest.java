@@ -58,6 +58,7 @@ class RaggedReadTest {
         "pairs[10] = [5, 40]",
         "pairs[11] = [0, 0]",
         "save('seed', tokens, pairs)",
+        "save('seed_copy', tokens, pairs[:500])",
         "values = rng.standard_normal(int(offsets[-1])).astype(np.float32)",
         "save('csr', values, offsets.astype(np.int64))",
         "with open('values.dat', 'wb') as f:",
@@ -133,6 +134,11 @@ class RaggedReadTest {
     assertEquals(1000L, load("seed").where("_row_index >= 2000").count());
     Dataset<Row> sql = spark().sql("SELECT count(*) FROM ragged.`" + dir.resolve("csr") + "`");
     assertEquals(3000L, sql.collectAsList().get(0).getLong(0));
+    Dataset<Row> glob = load("seed*");
+    assertEquals(3500L, glob.count(), "a glob of directories reads as one dataset");
+    List<Row> perFile = glob.groupBy("_file").count().orderBy("_file").collectAsList();
+    assertTrue(perFile.get(0).getString(0).endsWith("/seed/data.npy"), perFile.get(0).getString(0));
+    assertEquals(List.of(3000L, 500L), perFile.stream().map(r -> r.getLong(1)).toList());
   }
 
   @Test

@@ -196,7 +196,7 @@ class RaggedWriteTest {
   }
 
   @Test
-  void nullsAndUnwritableColumnsAreRefusedLeavingNothing() {
+  void nullsAndUnwritableColumnsAreRefusedLeavingNothing() throws IOException {
     Path target = dir.resolve("refused");
     String path = target.toString();
     String nullRow = refused(() -> rows(0, 400).selectExpr("IF(get(value, 0) = 3990, NULL, value) AS value").write()
@@ -207,12 +207,19 @@ class RaggedWriteTest {
         .selectExpr("transform(value, x -> IF(x = 3991, NULL, x)) AS value").write().format("ragged").save(path));
     assertTrue(nullElement.contains(path) && nullElement.contains("element 1 of row"), nullElement);
     assertNothingAt(target);
+
+    rows(396, 400).selectExpr("transform(value, x -> IF(x = 3991, NULL, x)) AS value").write().format("ragged")
+        .option("nullValue", "-1").save(path);
+    assertEquals(SparkValues.parseJson("[[], [3970], [3980, 3981], [3990, -1, 3992]]"), numpy(target).get("rows"));
+    Map<String, byte[]> filled = snapshot(target);
     String nested = refused(() -> rows(0, 4).selectExpr("array(value) AS value").write().format("ragged")
-        .save(path));
+        .mode("overwrite").save(path));
     assertTrue(nested.contains("array<array<int>>: the elements of a ragged array are scalars"), nested);
-    String single = refused(() -> rows(0, 4).write().format("ragged").option("singleFile", "true").save(path));
+    String single = refused(() -> rows(0, 4).write().format("ragged").option("singleFile", "true")
+        .mode("overwrite").save(path));
     assertTrue(single.contains("option 'singleFile' does not apply"), single);
-    assertNothingAt(target);
+    assertSameFiles(filled, snapshot(target));
+    assertNoStaging(target);
   }
 
   // ---- helpers -------------------------------------------------------------------------------------------------
