@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.Locale;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
@@ -39,13 +38,7 @@ final class RaggedWrite implements Write, BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
-    try {
-      // made here, not by tasks, so that a straggling attempt after the job cannot recreate it
-      files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
-          + target.describe(), e);
-    }
+    NpyBatchWrite.createAttemptsDirectory(files, target);
     return new RecordDataWriterFactory(job);
   }
 

@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
@@ -91,26 +90,16 @@ public final class RaggedWriteBuilder implements WriteBuilder, SupportsTruncate 
     Configuration conf = SparkSession.active().sessionState().newHadoopConf();
     options.forEach(conf::set);
     try {
-      Path target = new Path(path);
-      FileSystem fs = target.getFileSystem(conf);
-      target = fs.makeQualified(target);
-      if (target.getParent() == null) {
-        throw new IllegalArgumentException("cannot write to the root directory " + target + ": give a path below it");
-      }
-      OutputFiles files = OutputFiles.of(fs, conf);
-      PathState state = files.state(target);
-      if (mode == WriteMode.CREATE && state != PathState.MISSING) {
-        throw new IllegalArgumentException("path " + target + " already exists");
-      }
+      TargetState found = TargetState.of(path, conf, mode);
       Optional<ExistingArray> existing = Optional.empty();
-      if (mode == WriteMode.APPEND && state != PathState.MISSING) {
-        existing = Optional.of(existingData(files, target, state));
+      if (mode == WriteMode.APPEND && found.state() != PathState.MISSING) {
+        existing = Optional.of(existingData(found.files(), found.path(), found.state()));
       }
       OutputPlan element = planElement(column, writeOptions, existing);
-      Path staging = new Path(target.getParent(), "." + target.getName() + ".spark-memmap-" + queryId);
+      Path staging = found.staging(queryId);
       RecordWriteJob job = new RecordWriteJob(path, element, ordinal, column.name(), queryId,
-          staging.toUri().toString(), files.isLocal(), new HadoopConf(conf));
-      return new RaggedWrite(job, new OutputTarget(target, mode, false, staging), files);
+          staging.toUri().toString(), found.files().isLocal(), new HadoopConf(conf));
+      return new RaggedWrite(job, new OutputTarget(found.path(), mode, false, staging), found.files());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to " + path + ": " + e.getMessage(), e);
     }
