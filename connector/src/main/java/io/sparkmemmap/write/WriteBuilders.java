@@ -16,16 +16,17 @@ public final class WriteBuilders {
    */
   public static WriteBuilder of(ArrayFormat format, String path, Map<String, String> tableOptions,
       LogicalWriteInfo info, WriteMode mode) {
-    if (format.records()) {
-      throw new UnsupportedOperationException("the " + format.shortName() + " source does not write yet");
+    if (format == ArrayFormat.MEGATRON) {
+      return new MegatronWriteBuilder(path, tableOptions, info, mode);
     }
     return new NpyWriteBuilder(format, path, tableOptions, info, mode);
   }
 
   /** CREATE TABLE without data: publishes an empty output of the columns at {@code path}. */
   public static void createEmpty(ArrayFormat format, String path, StructType schema, Map<String, String> options) {
-    if (format.records()) {
-      throw new UnsupportedOperationException("the " + format.shortName() + " source does not write yet");
+    if (format == ArrayFormat.MEGATRON) {
+      MegatronWriteBuilder.createEmpty(path, schema, options);
+      return;
     }
     NpyWriteBuilder.createEmpty(format, path, schema, options);
   }
