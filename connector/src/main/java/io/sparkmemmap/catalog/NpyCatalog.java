@@ -134,7 +134,12 @@ public class NpyCatalog implements StagingTableCatalog {
         FileStatus[] matches = fs.globStatus(path);
         return matches != null && matches.length > 0;
       }
-      return fs.exists(path);
+      for (Path file : filesAt(path)) {
+        if (fs.exists(file)) {
+          return true;
+        }
+      }
+      return false;
     } catch (NoSuchTableException e) {
       return false;
     } catch (IOException e) {
@@ -219,7 +224,11 @@ public class NpyCatalog implements StagingTableCatalog {
     try {
       Path path = new Path(pathOf(ident));
       FileSystem fs = path.getFileSystem(hadoopConf());
-      return fs.exists(path) && fs.delete(path, true);
+      boolean deleted = false;
+      for (Path file : filesAt(path)) {
+        deleted |= fs.exists(file) && fs.delete(file, true);
+      }
+      return deleted;
     } catch (NoSuchTableException e) {
       return false;
     } catch (IOException e) {
@@ -246,6 +255,15 @@ public class NpyCatalog implements StagingTableCatalog {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
     }
+  }
+
+  /** What a table at {@code path} is made of: the path, or for Megatron the two files of the pair at the prefix. */
+  private Path[] filesAt(Path path) {
+    if (format == ArrayFormat.MEGATRON) {
+      String name = path.getName().replaceFirst("\\.(bin|idx)$", "");
+      return new Path[] {new Path(path.getParent(), name + ".bin"), new Path(path.getParent(), name + ".idx")};
+    }
+    return new Path[] {path};
   }
 
   private String pathOf(Identifier ident) throws NoSuchTableException {

@@ -38,10 +38,12 @@ final class MegatronRecordIndex implements RecordIndex {
   private final String binPath;
   private final String binUri;
   private final long binLength;
+  private final long binBytes;
   private final MegatronIndex header;
 
   private MegatronRecordIndex(String idxPath, long idxLength, String binPath, String binUri, long binLength,
-      MegatronIndex header) {
+      long binBytes, MegatronIndex header) {
+    this.binBytes = binBytes;
     this.idxPath = idxPath;
     this.idxLength = idxLength;
     this.binPath = binPath;
@@ -62,9 +64,9 @@ final class MegatronRecordIndex implements RecordIndex {
     }
     try (FileHandle handle = FileHandle.open(idx.toString(), idxStatus.getLen(), conf)) {
       MegatronIndex header = MegatronRecords.readHeader(handle, idx.toString());
-      checkEnds(handle, header, binStatus.getLen());
+      long binBytes = checkEnds(handle, header, binStatus.getLen());
       return new MegatronRecordIndex(idx.toString(), idxStatus.getLen(), bin.toString(), bin.toUri().toString(),
-          binStatus.getLen(), header);
+          binStatus.getLen(), binBytes, header);
     }
   }
 
@@ -77,8 +79,11 @@ final class MegatronRecordIndex implements RecordIndex {
     }
   }
 
-  /** The first and last entries: pointers from 0 to the {@code .bin}'s end, document indices from 0 to S. */
-  private static void checkEnds(FileHandle handle, MegatronIndex header, long binLength) throws IOException {
+  /**
+   * The first and last entries: pointers from 0 to within the {@code .bin}, document indices from 0 to S; returns
+   * the bytes the sequences take.
+   */
+  private static long checkEnds(FileHandle handle, MegatronIndex header, long binLength) throws IOException {
     long s = header.sequenceCount();
     String resource = header.resource();
     long[] firstDocument = header.readDocumentIndices(handle.reader(), 0, 1);
@@ -102,10 +107,11 @@ final class MegatronRecordIndex implements RecordIndex {
       int lastLength = header.readLengths(handle.reader(), s - 1, s)[0];
       binBytes = lastPointer + (long) lastLength * header.itemSize();
     }
-    if (binBytes != binLength) {
+    if (binLength < binBytes) {
       throw new MegatronFormatException(resource, "its sequences end at byte " + binBytes + " of the .bin file, but "
-          + "the .bin file has " + binLength + " bytes" + (binLength < binBytes ? " (it is truncated)" : ""));
+          + "the .bin file has only " + binLength + " bytes (it is truncated)");
     }
+    return binBytes;
   }
 
   MegatronIndex header() {
@@ -147,9 +153,13 @@ final class MegatronRecordIndex implements RecordIndex {
     return 0;
   }
 
+  /**
+   * The bytes the sequences take: a {@code .bin} may be longer, by the tail an interrupted append left, which no
+   * index describes and which is never read (Megatron's reader ignores it too).
+   */
   @Override
   public long dataBytes() {
-    return binLength;
+    return binBytes;
   }
 
   @Override

@@ -19,8 +19,8 @@ public final class WriteBuilders {
     if (format == ArrayFormat.RAGGED) {
       return new RaggedWriteBuilder(path, tableOptions, info, mode);
     }
-    if (format.records()) {
-      throw new UnsupportedOperationException("the " + format.shortName() + " source does not write yet");
+    if (format == ArrayFormat.MEGATRON) {
+      return new MegatronWriteBuilder(path, tableOptions, info, mode);
     }
     return new NpyWriteBuilder(format, path, tableOptions, info, mode);
   }
@@ -31,8 +31,9 @@ public final class WriteBuilders {
       RaggedWriteBuilder.createEmpty(path, schema, options);
       return;
     }
-    if (format.records()) {
-      throw new UnsupportedOperationException("the " + format.shortName() + " source does not write yet");
+    if (format == ArrayFormat.MEGATRON) {
+      MegatronWriteBuilder.createEmpty(path, schema, options);
+      return;
     }
     NpyWriteBuilder.createEmpty(format, path, schema, options);
   }

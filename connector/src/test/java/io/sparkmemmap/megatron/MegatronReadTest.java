@@ -144,4 +144,36 @@ class MegatronReadTest {
     assertEquals(fromTokens.collectAsList().get(0), row);
     assertEquals(0L, QueryPlans.metric(lengths, "bytesMapped"), "no token read");
   }
+
+  @Test
+  void badPairsAreRefusedNamingTheFile() throws java.io.IOException {
+    java.nio.file.Path bad = java.nio.file.Files.createDirectories(dir.resolve("bad"));
+    MegatronPython.run(bad, String.join("\n",
+        "write_pair('ok', np.uint16, [[1, 2, 3], [4, 5], [6]])",
+        "import shutil",
+        "for name in ['magic', 'short', 'pointers', 'halfidx']:",
+        "    shutil.copy('ok.idx', name + '.idx'); shutil.copy('ok.bin', name + '.bin')",
+        "b = bytearray(open('magic.idx', 'rb').read()); b[0:4] = b'XXXX'; open('magic.idx', 'wb').write(b)",
+        "open('short.bin', 'wb').write(open('ok.bin', 'rb').read()[:-2])",
+        "b = bytearray(open('pointers.idx', 'rb').read()); b[34 + 12 + 8:34 + 12 + 16] = (4).to_bytes(8, 'little')",
+        "open('pointers.idx', 'wb').write(b)",
+        "import os; os.remove('halfidx.bin')",
+        "print('ok')"));
+    String[][] cases = {
+        {"magic", "magic.idx", "not a Megatron .idx file"},
+        {"short", "short.idx", "is truncated"},
+        {"pointers", "pointers.idx", "pointers must be the running sum"},
+        {"halfidx", "halfidx.idx", "does not exist"},
+    };
+    for (String[] c : cases) {
+      Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () -> spark().read()
+          .format("megatron").load(bad.resolve(c[0]).toString()).collectAsList());
+      StringBuilder messages = new StringBuilder();
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        messages.append(t.getMessage()).append('\n');
+      }
+      assertTrue(messages.toString().contains(c[1]) && messages.toString().contains(c[2]), c[0] + ": " + messages);
+    }
+    assertEquals(3, spark().read().format("megatron").load(bad.resolve("ok").toString()).count());
+  }
 }
