@@ -56,6 +56,13 @@ final class RaggedRecordIndex implements RecordIndex {
     Path idx = indexFile.getFileSystem(conf).makeQualified(indexFile);
     FileStatus dataStatus = status(fs, data);
     FileStatus indexStatus = status(idx.getFileSystem(conf), idx);
+    for (FileStatus status : new FileStatus[] {dataStatus, indexStatus}) {
+      if (status != null && status.isDirectory()) {
+        throw new RaggedFormatException(status.getPath().toString(), "is a directory, but with option '"
+            + ReadOptions.INDEX + "' the path is the data file and the option its index; a directory holding "
+            + RaggedData.FILE_NAME + " and " + RaggedIndex.FILE_NAME + " is read without the option");
+      }
+    }
     if (dataStatus == null || indexStatus == null) {
       Path missing = dataStatus == null ? data : idx;
       boolean inDirectory = options.index() == null;
@@ -79,8 +86,7 @@ final class RaggedRecordIndex implements RecordIndex {
 
   private static FileStatus status(FileSystem fs, Path path) throws IOException {
     try {
-      FileStatus status = fs.getFileStatus(path);
-      return status.isFile() ? status : null;
+      return fs.getFileStatus(path);
     } catch (FileNotFoundException e) {
       return null;
     }

@@ -199,6 +199,9 @@ class RaggedReadTest {
     assertTrue(raw.contains("values.dat: is not a .npy file") && raw.contains("option 'dtype'"), raw);
     String file = refused(() -> load("values.dat"));
     assertTrue(file.contains("values.dat: is a file") && file.contains("option 'index'"), file);
+    String dirWithIndex = refused(() -> spark().read().format("ragged")
+        .option("index", dir.resolve("seed/index.npy").toString()).load(dir.resolve("seed").toString()));
+    assertTrue(dirWithIndex.contains(dir.resolve("seed") + ": is a directory"), dirWithIndex);
     String missing = refused(() -> load("nothing-here"));
     assertTrue(missing.contains("path does not exist") && missing.contains("nothing-here"), missing);
   }
