@@ -1,28 +1,30 @@
 package io.sparkmemmap;
 
-import java.net.URISyntaxException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
 /**
- * Python scripts with the test resource {@code megatron/megatron_pairs.py} imported: a NumPy-only reimplementation
- * of Megatron's {@code _IndexWriter} ({@code write_pair}, {@code write_index}) and a validator stricter than its
- * reader ({@code validate}, {@code sequences}, {@code documents}).
+ * Python scripts with the test resource {@code megatron/megatron_pairs.py} before them: a NumPy-only
+ * reimplementation of Megatron's {@code _IndexWriter} ({@code write_pair}, {@code write_index}) and a validator
+ * stricter than its reader ({@code validate}, {@code sequences}, {@code documents}). Read from the classpath, so that
+ * other modules' tests (the examples') use it from the connector's test jar.
  */
 public final class MegatronPython {
   private MegatronPython() {}
 
-  /** Runs {@code script} in {@code workDir} after the prelude of {@link Python} and the import. */
+  /** Runs {@code script} in {@code workDir} after the prelude of {@link Python} and the resource. */
   public static String run(Path workDir, String script) {
-    return Python.run(workDir, "sys.path.insert(0, " + Python.literal(resourceDir()) + ")\n"
-        + "from megatron_pairs import *\n" + script);
+    return Python.run(workDir, resource() + "\n" + script);
   }
 
-  private static Path resourceDir() {
-    try {
-      return Paths.get(MegatronPython.class.getResource("/megatron/megatron_pairs.py").toURI()).getParent();
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
+  private static String resource() {
+    try (InputStream in = MegatronPython.class.getResourceAsStream("/megatron/megatron_pairs.py")) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -15,25 +15,13 @@ import org.apache.spark.sql.types.StructType;
  */
 final class NpyScan extends ArrayScan {
   private final NpyDataset dataset;
-  private final StructType readSchema;
   private final List<OutputColumn> outputs;
 
   NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
       SelectedRows selection, String pushed) {
-    super(dataset.describe(), selection, scanOptions, pushed);
+    super(dataset.describe(), readSchema, columns(readSchema), selection, scanOptions, pushed);
     this.dataset = dataset;
-    this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
-  }
-
-  @Override
-  public StructType readSchema() {
-    return readSchema;
-  }
-
-  @Override
-  String describeOutput() {
-    return "columns=" + String.join(",", readSchema.fieldNames());
   }
 
   @Override
@@ -43,7 +31,7 @@ final class NpyScan extends ArrayScan {
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    return new NpyPartitionReaderFactory(dataset.layout(), outputs, readSchema, segmentsRead(), scanOptions
+    return new NpyPartitionReaderFactory(dataset.layout(), outputs, readSchema(), segmentsRead(), scanOptions
         .batchSize(), SQLConf.get().offHeapColumnVectorEnabled(), dataset.broadcastConf());
   }
 

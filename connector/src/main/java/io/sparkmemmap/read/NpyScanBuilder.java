@@ -35,12 +35,10 @@ import org.apache.spark.sql.types.StructType;
  *       partition reads all selected rows, unless the read option {@code pushDownAggregates} is false.
  * </ul>
  */
-public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns, SupportsPushDownV2Filters,
-    SupportsPushDownLimit, SupportsPushDownOffset, SupportsPushDownAggregates {
+public final class NpyScanBuilder extends RowScanBuilder {
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
-  private final PushedRows pushedRows = new PushedRows();
   private AggregatePlan aggregate;
   /** Whether the aggregation pushed is answered in full by the scan, Spark keeping no aggregate of its own. */
   private boolean completeAggregation;
@@ -61,21 +59,15 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     this.required = requiredSchema;
   }
 
-  /**
-   * Takes the predicates on {@code _row_index} (unless the array has a field of that name, which then hides the
-   * metadata column), and leaves all others to Spark.
-   */
+  /** The array has a field of that name, which then hides the metadata column. */
   @Override
-  public Predicate[] pushPredicates(Predicate[] predicates) {
-    if (dataset.column(MetadataColumns.ROW_INDEX) != null) {
-      return predicates;
-    }
-    return pushedRows.push(predicates);
+  boolean rowIndexIsData() {
+    return dataset.column(MetadataColumns.ROW_INDEX) != null;
   }
 
   @Override
-  public Predicate[] pushedPredicates() {
-    return pushedRows.pushedPredicates();
+  boolean aggregated() {
+    return aggregate != null;
   }
 
   /**
@@ -126,31 +118,6 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
       }
     }
     this.aggregate = plan;
-    return true;
-  }
-
-  /** Spark pushes a limit only when no filter is left for it to evaluate, so the first rows are the answer. */
-  @Override
-  public boolean pushLimit(int limit) {
-    if (aggregate != null) {
-      return false; // a limit on aggregated rows, left to Spark
-    }
-    pushedRows.limit(limit);
-    return true;
-  }
-
-  @Override
-  public boolean isPartiallyPushed() {
-    return false;
-  }
-
-  /** Spark pushes an offset after the limit it belongs to: the rows kept are those from the offset to the limit. */
-  @Override
-  public boolean pushOffset(int offset) {
-    if (aggregate != null) {
-      return false;
-    }
-    pushedRows.offset(offset);
     return true;
   }
 

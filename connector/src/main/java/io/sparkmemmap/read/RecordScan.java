@@ -12,25 +12,13 @@ import org.apache.spark.sql.types.StructType;
  */
 final class RecordScan extends ArrayScan {
   private final RecordDataset dataset;
-  private final StructType readSchema;
   private final List<RecordOutput> outputs;
 
   RecordScan(RecordDataset dataset, StructType readSchema, List<RecordOutput> outputs, ReadOptions scanOptions,
       SelectedRows selection, String pushed) {
-    super(dataset.describe(), selection, scanOptions, pushed);
+    super(dataset.describe(), readSchema, columns(readSchema), selection, scanOptions, pushed);
     this.dataset = dataset;
-    this.readSchema = readSchema;
     this.outputs = List.copyOf(outputs);
-  }
-
-  @Override
-  public StructType readSchema() {
-    return readSchema;
-  }
-
-  @Override
-  String describeOutput() {
-    return "columns=" + String.join(",", readSchema.fieldNames());
   }
 
   @Override
@@ -40,7 +28,7 @@ final class RecordScan extends ArrayScan {
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    return new RecordReaderFactory(dataset.indexesByDataPath(), outputs, readSchema, dataset.elementReader(),
+    return new RecordReaderFactory(dataset.indexesByDataPath(), outputs, readSchema(), dataset.elementReader(),
         dataset.elementType().itemSize(), scanOptions.batchSize(), SQLConf.get().offHeapColumnVectorEnabled(),
         dataset.broadcastConf());
   }

@@ -25,11 +25,9 @@ import org.apache.spark.sql.types.StructType;
  * ({@link PushedRows}), and COUNT(*) (and COUNT of any column, none being nullable) answered from the record counts
  * of the headers ({@link RecordCountScan}).
  */
-public final class RecordScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns,
-    SupportsPushDownV2Filters, SupportsPushDownLimit, SupportsPushDownOffset, SupportsPushDownAggregates {
+public final class RecordScanBuilder extends RowScanBuilder {
   private final RecordDataset dataset;
   private final ReadOptions scanOptions;
-  private final PushedRows pushedRows = new PushedRows();
   private StructType required;
   private Aggregation counts;
 
@@ -45,13 +43,8 @@ public final class RecordScanBuilder implements ScanBuilder, SupportsPushDownReq
   }
 
   @Override
-  public Predicate[] pushPredicates(Predicate[] predicates) {
-    return pushedRows.push(predicates);
-  }
-
-  @Override
-  public Predicate[] pushedPredicates() {
-    return pushedRows.pushedPredicates();
+  boolean aggregated() {
+    return counts != null;
   }
 
   @Override
@@ -82,29 +75,6 @@ public final class RecordScanBuilder implements ScanBuilder, SupportsPushDownReq
         return false;
       }
     }
-    return true;
-  }
-
-  @Override
-  public boolean pushLimit(int limit) {
-    if (counts != null) {
-      return false;
-    }
-    pushedRows.limit(limit);
-    return true;
-  }
-
-  @Override
-  public boolean isPartiallyPushed() {
-    return false;
-  }
-
-  @Override
-  public boolean pushOffset(int offset) {
-    if (counts != null) {
-      return false;
-    }
-    pushedRows.offset(offset);
     return true;
   }
 

@@ -138,11 +138,25 @@ class MegatronReadTest {
 
   @Test
   void lengthsComeFromTheIndexAlone() {
+    List<Long> expected = ((List<?>) SparkValues.parseJson(MegatronPython.run(dir, String.join("\n",
+        "lengths = validate('u16')[1].astype(np.int64)",
+        "emit([int(lengths.sum()), int(lengths.max()), int((lengths[100:200] > 20).sum())])")).strip()))
+        .stream().map(v -> ((Number) v).longValue()).toList();
     Dataset<Row> lengths = load("u16").selectExpr("sum(_length)", "max(_length)");
     Row row = lengths.collectAsList().get(0);
-    Dataset<Row> fromTokens = load("u16").selectExpr("sum(size(tokens))", "max(size(tokens))");
-    assertEquals(fromTokens.collectAsList().get(0), row);
+    assertEquals(expected.subList(0, 2), List.of(row.getLong(0), (long) row.getInt(1)));
     assertEquals(0L, QueryPlans.metric(lengths, "bytesMapped"), "no token read");
+    Dataset<Row> filtered = load("u16").where("_row_index >= 100 and _row_index < 200 and _length > 20")
+        .select("_row_index");
+    assertEquals(expected.get(2).longValue(), filtered.collectAsList().size());
+    assertEquals(0L, QueryPlans.metric(filtered, "bytesMapped"), "no token read under a filter");
+    Dataset<Row> sizes = load("u16").selectExpr("sum(size(tokens))", "max(size(tokens))");
+    Row fromSizes = sizes.collectAsList().get(0);
+    assertEquals(expected.subList(0, 2), List.of(fromSizes.getLong(0), (long) fromSizes.getInt(1)),
+        "size(tokens) agrees with _length");
+    Dataset<Row> withTokens = load("u16").selectExpr("size(tokens) as n", "tokens").where("_row_index < 300");
+    assertEquals(300, withTokens.collectAsList().size());
+    assertTrue(QueryPlans.metric(withTokens, "bytesMapped") > 0, "tokens selected are read");
   }
 
   @Test
