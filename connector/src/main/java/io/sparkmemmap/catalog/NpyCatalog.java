@@ -3,7 +3,7 @@ package io.sparkmemmap.catalog;
 import io.sparkmemmap.ArrayFormat;
 import io.sparkmemmap.read.FileListing;
 import io.sparkmemmap.read.PathOptions;
-import io.sparkmemmap.write.NpyWriteBuilder;
+import io.sparkmemmap.write.WriteBuilders;
 import io.sparkmemmap.write.WriteMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -82,7 +82,7 @@ public class NpyCatalog implements StagingTableCatalog {
   public void initialize(String name, CaseInsensitiveStringMap options) {
     this.name = name;
     String formatName = options.getOrDefault(FORMAT_OPTION, name).toLowerCase(Locale.ROOT);
-    this.format = formatName.equals(ArrayFormat.MEMMAP.shortName()) ? ArrayFormat.MEMMAP : ArrayFormat.NPY;
+    this.format = ArrayFormat.ofShortName(formatName);
   }
 
   @Override
@@ -134,7 +134,12 @@ public class NpyCatalog implements StagingTableCatalog {
         FileStatus[] matches = fs.globStatus(path);
         return matches != null && matches.length > 0;
       }
-      return fs.exists(path);
+      for (Path file : filesAt(path)) {
+        if (fs.exists(file)) {
+          return true;
+        }
+      }
+      return false;
     } catch (NoSuchTableException e) {
       return false;
     } catch (IOException e) {
@@ -151,7 +156,7 @@ public class NpyCatalog implements StagingTableCatalog {
     }
     Map<String, String> options = tableOptions(ident);
     options.putAll(info.properties());
-    NpyWriteBuilder.createEmpty(format, ident.name(), info.schema(), options);
+    WriteBuilders.createEmpty(format, ident.name(), info.schema(), options);
     return loadTableQuietly(ident);
   }
 
@@ -219,7 +224,11 @@ public class NpyCatalog implements StagingTableCatalog {
     try {
       Path path = new Path(pathOf(ident));
       FileSystem fs = path.getFileSystem(hadoopConf());
-      return fs.exists(path) && fs.delete(path, true);
+      boolean deleted = false;
+      for (Path file : filesAt(path)) {
+        deleted |= fs.exists(file) && fs.delete(file, true);
+      }
+      return deleted;
     } catch (NoSuchTableException e) {
       return false;
     } catch (IOException e) {
@@ -246,6 +255,15 @@ public class NpyCatalog implements StagingTableCatalog {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
     }
+  }
+
+  /** What a table at {@code path} is made of: the path, or for Megatron the two files of the pair at the prefix. */
+  private Path[] filesAt(Path path) {
+    if (format == ArrayFormat.MEGATRON) {
+      String name = path.getName().replaceFirst("\\.(bin|idx)$", "");
+      return new Path[] {new Path(path.getParent(), name + ".bin"), new Path(path.getParent(), name + ".idx")};
+    }
+    return new Path[] {path};
   }
 
   private String pathOf(Identifier ident) throws NoSuchTableException {

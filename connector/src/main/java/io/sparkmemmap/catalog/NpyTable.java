@@ -1,10 +1,9 @@
 package io.sparkmemmap.catalog;
 
 import io.sparkmemmap.ArrayFormat;
-import io.sparkmemmap.read.MetadataColumns;
-import io.sparkmemmap.read.NpyDataset;
+import io.sparkmemmap.read.ArrayInput;
 import io.sparkmemmap.read.ReadOptions;
-import io.sparkmemmap.write.NpyWriteBuilder;
+import io.sparkmemmap.write.WriteBuilders;
 import io.sparkmemmap.write.WriteMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,7 +39,7 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
   private final ArrayFormat format;
   private final CaseInsensitiveStringMap options;
   private final StructType userSchema;
-  private NpyDataset dataset;
+  private ArrayInput input;
 
   /**
    * @param format which source reads the files
@@ -62,7 +61,7 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
   @Override
   @SuppressWarnings("deprecation") // Spark 4 still builds columns() from schema(), as its own file tables do
   public StructType schema() {
-    return userSchema != null ? userSchema : dataset().schema();
+    return userSchema != null ? userSchema : input().schema();
   }
 
   @Override
@@ -75,7 +74,7 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
   public ScanBuilder newScanBuilder(CaseInsensitiveStringMap scanOptions) {
     Map<String, String> merged = new HashMap<>(options.asCaseSensitiveMap());
     merged.putAll(scanOptions.asCaseSensitiveMap());
-    return dataset().newScanBuilder(schema(), ReadOptions.parse(format, new CaseInsensitiveStringMap(merged)));
+    return input().newScanBuilder(schema(), ReadOptions.parse(format, new CaseInsensitiveStringMap(merged)));
   }
 
   @Override
@@ -84,24 +83,24 @@ public class NpyTable implements SupportsRead, SupportsWrite, SupportsMetadataCo
     if (paths.size() != 1) {
       throw new IllegalArgumentException("a write needs one path, not " + paths);
     }
-    return new NpyWriteBuilder(format, paths.get(0), options.asCaseSensitiveMap(), info, WriteMode.APPEND);
+    return WriteBuilders.of(format, paths.get(0), options.asCaseSensitiveMap(), info, WriteMode.APPEND);
   }
 
   @Override
   public MetadataColumn[] metadataColumns() {
-    return MetadataColumns.all();
+    return input().metadataColumns();
   }
 
   /** The files and headers at the table's path; listed and read once. */
-  public synchronized NpyDataset dataset() {
-    if (dataset == null) {
+  public synchronized ArrayInput input() {
+    if (input == null) {
       try {
-        dataset = NpyDataset.resolve(ReadOptions.parse(format, options), hadoopConf());
+        input = ArrayInput.resolve(ReadOptions.parse(format, options), hadoopConf());
       } catch (IOException e) {
         throw new UncheckedIOException(e.getMessage(), e);
       }
     }
-    return dataset;
+    return input;
   }
 
   /** The session's Hadoop configuration with the table's options laid over it, as Spark's file sources do. */

@@ -1,7 +1,7 @@
 package io.sparkmemmap.catalog;
 
 import io.sparkmemmap.ArrayFormat;
-import io.sparkmemmap.write.NpyWriteBuilder;
+import io.sparkmemmap.write.WriteBuilders;
 import io.sparkmemmap.write.WriteMode;
 import java.util.EnumSet;
 import java.util.Map;
@@ -98,7 +98,7 @@ final class PathTargetTable implements StagedTable, SupportsRead, SupportsWrite 
 
   @Override
   public WriteBuilder newWriteBuilder(LogicalWriteInfo info) {
-    return new NpyWriteBuilder(format, path, options, info, mode);
+    return WriteBuilders.of(format, path, options, info, mode);
   }
 
   @Override

@@ -1,8 +1,10 @@
 package io.sparkmemmap.catalog;
 
 import io.sparkmemmap.ArrayFormat;
+import io.sparkmemmap.MegatronDataSource;
 import io.sparkmemmap.MemmapDataSource;
 import io.sparkmemmap.NpyDataSource;
+import io.sparkmemmap.RaggedDataSource;
 import io.sparkmemmap.read.PathOptions;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import org.apache.spark.sql.catalyst.plans.logical.UnresolvedDataSource;
@@ -53,11 +55,17 @@ final class UserSchemaRefusal extends Rule<LogicalPlan> {
     if (provider == NpyDataSource.class) {
       return ArrayFormat.NPY;
     }
+    if (provider == MegatronDataSource.class) {
+      return ArrayFormat.MEGATRON;
+    }
+    if (provider == RaggedDataSource.class) {
+      return ArrayFormat.RAGGED;
+    }
     return provider == MemmapDataSource.class ? ArrayFormat.MEMMAP : null;
   }
 
   static String message(ArrayFormat format) {
-    String schemaFrom = format == ArrayFormat.NPY
+    String schemaFrom = format == ArrayFormat.NPY || format.records()
         ? "the header of each file gives the schema"
         : "the dtype option gives the schema, and a structured dtype names the columns: "
             + "option(\"dtype\", \"[('x', '<f4'), ('y', '<f4')]\")";

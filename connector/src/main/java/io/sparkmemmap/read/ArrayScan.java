@@ -5,13 +5,18 @@ import org.apache.spark.sql.connector.metric.CustomMetric;
 import org.apache.spark.sql.connector.read.Batch;
 import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.SupportsReportStatistics;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * What the row scan and the aggregate scan share: the input and the rows selected of it, how EXPLAIN describes
  * them, partitions planned once, columnar batches only, and the metrics their readers report.
  */
 abstract class ArrayScan implements SupportsReportStatistics, Batch {
-  final NpyDataset dataset;
+  /** The input, for {@link #description()}: {@link NpyDataset#describe()}, {@link RecordDataset#describe()}. */
+  private final String input;
+  private final StructType readSchema;
+  /** What the scan returns, for EXPLAIN: {@code columns=...} or {@code aggregates=...}. */
+  private final String output;
   final SelectedRows selection;
   final ReadOptions scanOptions;
   private final String pushed;
@@ -21,22 +26,32 @@ abstract class ArrayScan implements SupportsReportStatistics, Batch {
    * @param selection the rows read of each file
    * @param pushed what was pushed into the scan, for {@link #description()}; empty when nothing was
    */
-  ArrayScan(NpyDataset dataset, SelectedRows selection, ReadOptions scanOptions, String pushed) {
-    this.dataset = dataset;
+  ArrayScan(String input, StructType readSchema, String output, SelectedRows selection, ReadOptions scanOptions,
+      String pushed) {
+    this.input = input;
+    this.readSchema = readSchema;
+    this.output = output;
     this.selection = selection;
     this.scanOptions = scanOptions;
     this.pushed = pushed;
   }
-
-  /** What the scan returns, for EXPLAIN: {@code columns=...} or {@code aggregates=...}. */
-  abstract String describeOutput();
 
   /** The partitions to read, planned when Spark first asks for them. */
   abstract List<? extends InputPartition> planPartitions();
 
   @Override
   public final String description() {
-    return getClass().getSimpleName() + " " + dataset.describe() + " " + describeOutput() + pushed;
+    return getClass().getSimpleName() + " " + input + " " + output + pushed;
+  }
+
+  @Override
+  public final StructType readSchema() {
+    return readSchema;
+  }
+
+  /** The output of a scan of rows, for EXPLAIN: its columns. */
+  static String columns(StructType readSchema) {
+    return "columns=" + String.join(",", readSchema.fieldNames());
   }
 
   @Override

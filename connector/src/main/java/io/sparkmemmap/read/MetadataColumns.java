@@ -10,6 +10,8 @@ public final class MetadataColumns {
   public static final String ROW_INDEX = "_row_index";
   /** The URI of the row's file. */
   public static final String FILE = "_file";
+  /** The number of elements of a variable-length record, from its index alone. */
+  public static final String LENGTH = "_length";
 
   private MetadataColumns() {}
 
@@ -18,6 +20,15 @@ public final class MetadataColumns {
     return new MetadataColumn[] {
         column(ROW_INDEX, DataTypes.LongType, "index of the row along axis 0 within its file"),
         column(FILE, DataTypes.StringType, "URI of the file the row was read from")};
+  }
+
+  /** The hidden columns of variable-length records: both above, and the record's length. */
+  public static MetadataColumn[] records() {
+    MetadataColumn[] fixed = all();
+    MetadataColumn[] result = java.util.Arrays.copyOf(fixed, fixed.length + 1);
+    result[fixed.length] = column(LENGTH, DataTypes.IntegerType,
+        "number of elements of the record, read from the index alone");
+    return result;
   }
 
   static boolean isMetadataColumn(String name) {

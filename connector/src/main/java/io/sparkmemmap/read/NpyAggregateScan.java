@@ -14,25 +14,16 @@ import org.apache.spark.sql.types.StructType;
  * row counts of the headers answer are a {@link NpyRowCountScan}.)
  */
 final class NpyAggregateScan extends ArrayScan {
+  private final NpyDataset dataset;
   private final AggregatePlan plan;
-  private final boolean complete;
 
   /** @param complete whether the one partition's aggregates are the answer, rather than partial results */
   NpyAggregateScan(NpyDataset dataset, AggregatePlan plan, boolean complete, SelectedRows selection, String pushed,
       ReadOptions scanOptions) {
-    super(dataset, selection, scanOptions, pushed);
+    super(dataset.describe(), plan.schema(), "aggregates=" + plan + (complete ? " (complete, one partition)"
+        : " (partial, per partition)"), selection, scanOptions, pushed);
+    this.dataset = dataset;
     this.plan = plan;
-    this.complete = complete;
-  }
-
-  @Override
-  public StructType readSchema() {
-    return plan.schema();
-  }
-
-  @Override
-  String describeOutput() {
-    return "aggregates=" + plan + (complete ? " (complete, one partition)" : " (partial, per partition)");
   }
 
   /**

@@ -21,10 +21,9 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
-import org.apache.spark.SparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.util.SerializableConfiguration;
+import org.apache.spark.sql.connector.catalog.MetadataColumn;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
@@ -32,7 +31,7 @@ import org.apache.spark.sql.types.StructType;
  * The input of a read, resolved on the driver: the files in order with their header facts, the element type, order
  * and trailing shape they share, and the columns they read as. Reads headers only, never data.
  */
-public final class NpyDataset {
+public final class NpyDataset implements ArrayInput {
   private static final byte[] ZIP_MAGIC = {'P', 'K'};
   private static final int HEADER_READ_THREADS = 16;
 
@@ -44,8 +43,7 @@ public final class NpyDataset {
   private final List<ArraySchema.DataColumn> columns;
   private final StructType schema;
   private final String arrayKind;
-  private Broadcast<SerializableConfiguration> broadcastConf;
-  private SparkContext broadcastContext;
+  private final ConfBroadcast broadcastConf;
 
   /** What a file's header (or the memmap options) says, before the files are checked against each other. */
   private record Described(Listed listed, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
@@ -64,6 +62,7 @@ public final class NpyDataset {
     this.options = options;
     this.arrayKind = arrayKind;
     this.conf = conf;
+    this.broadcastConf = new ConfBroadcast(conf);
     this.files = List.copyOf(files);
     this.dtype = dtype;
     this.layout = layout;
@@ -148,13 +147,20 @@ public final class NpyDataset {
   }
 
   /** The columns the files read as, per the SPEC's schema rules. */
+  @Override
   public StructType schema() {
     return schema;
   }
 
   /** A scan builder over this input; {@code tableSchema} is the schema the table reports, maybe a user's. */
+  @Override
   public NpyScanBuilder newScanBuilder(StructType tableSchema, ReadOptions scanOptions) {
     return new NpyScanBuilder(this, tableSchema, scanOptions);
+  }
+
+  @Override
+  public MetadataColumn[] metadataColumns() {
+    return MetadataColumns.all();
   }
 
   /** The files, dtype and layout, as scans describe their input in EXPLAIN. */
@@ -205,17 +211,9 @@ public final class NpyDataset {
     return options;
   }
 
-  /**
-   * The Hadoop configuration the files were listed with, broadcast for tasks to open them with: once per dataset
-   * and Spark context, not per query. (Broadcasting it anew took about a tenth of a query that reads a few rows.)
-   */
-  synchronized Broadcast<SerializableConfiguration> broadcastConf() {
-    SparkContext context = ((org.apache.spark.sql.classic.SparkSession) SparkSession.active()).sparkContext();
-    if (broadcastConf == null || broadcastContext != context) {
-      broadcastConf = SerializableConfiguration.broadcast(context, conf);
-      broadcastContext = context;
-    }
-    return broadcastConf;
+  /** The Hadoop configuration the files were listed with, broadcast for tasks ({@link ConfBroadcast}). */
+  Broadcast<SerializableConfiguration> broadcastConf() {
+    return broadcastConf.get();
   }
 
   /**

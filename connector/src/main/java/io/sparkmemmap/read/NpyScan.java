@@ -15,24 +15,14 @@ import org.apache.spark.sql.types.StructType;
  * and data size, so that Spark can broadcast small arrays.
  */
 final class NpyScan extends ArrayScan {
-  private final StructType readSchema;
+  private final NpyDataset dataset;
   private final List<OutputColumn> outputs;
 
   NpyScan(NpyDataset dataset, StructType readSchema, List<OutputColumn> outputs, ReadOptions scanOptions,
       SelectedRows selection, String pushed) {
-    super(dataset, selection, scanOptions, pushed);
-    this.readSchema = readSchema;
+    super(dataset.describe(), readSchema, columns(readSchema), selection, scanOptions, pushed);
+    this.dataset = dataset;
     this.outputs = List.copyOf(outputs);
-  }
-
-  @Override
-  public StructType readSchema() {
-    return readSchema;
-  }
-
-  @Override
-  String describeOutput() {
-    return "columns=" + String.join(",", readSchema.fieldNames());
   }
 
   @Override
@@ -42,7 +32,7 @@ final class NpyScan extends ArrayScan {
 
   @Override
   public PartitionReaderFactory createReaderFactory() {
-    return new NpyPartitionReaderFactory(dataset.layout(), outputs, readSchema, segmentsRead(), scanOptions
+    return new NpyPartitionReaderFactory(dataset.layout(), outputs, readSchema(), segmentsRead(), scanOptions
         .batchSize(), SQLConf.get().offHeapColumnVectorEnabled(), dataset.broadcastConf());
   }
 

@@ -35,16 +35,10 @@ import org.apache.spark.sql.types.StructType;
  *       partition reads all selected rows, unless the read option {@code pushDownAggregates} is false.
  * </ul>
  */
-public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequiredColumns, SupportsPushDownV2Filters,
-    SupportsPushDownLimit, SupportsPushDownOffset, SupportsPushDownAggregates {
+public final class NpyScanBuilder extends RowScanBuilder {
   private final NpyDataset dataset;
   private final ReadOptions scanOptions;
   private StructType required;
-  private RowSelection rowFilter = RowSelection.ALL;
-  private final List<Predicate> pushedPredicates = new ArrayList<>();
-  /** Rows to leave out (OFFSET), and to keep from the start (LIMIT) or -1. */
-  private long offset;
-  private long limit = -1;
   private AggregatePlan aggregate;
   /** Whether the aggregation pushed is answered in full by the scan, Spark keeping no aggregate of its own. */
   private boolean completeAggregation;
@@ -65,36 +59,15 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     this.required = requiredSchema;
   }
 
-  /**
-   * Takes the predicates on {@code _row_index} (unless the array has a field of that name, which then hides the
-   * metadata column), and leaves all others to Spark.
-   */
+  /** The array has a field of that name, which then hides the metadata column. */
   @Override
-  public Predicate[] pushPredicates(Predicate[] predicates) {
-    if (dataset.column(MetadataColumns.ROW_INDEX) != null) {
-      return predicates;
-    }
-    List<Predicate> postScan = new ArrayList<>();
-    for (Predicate predicate : predicates) {
-      RowSelection exact = RowIndexFilters.translate(predicate);
-      if (exact != null) {
-        rowFilter = rowFilter.intersect(exact);
-        pushedPredicates.add(predicate);
-        continue;
-      }
-      RowSelection superset = RowIndexFilters.superset(predicate);
-      if (!superset.isAll()) {
-        rowFilter = rowFilter.intersect(superset);
-        pushedPredicates.add(predicate);
-      }
-      postScan.add(predicate);
-    }
-    return postScan.toArray(new Predicate[0]);
+  boolean rowIndexIsData() {
+    return dataset.column(MetadataColumns.ROW_INDEX) != null;
   }
 
   @Override
-  public Predicate[] pushedPredicates() {
-    return pushedPredicates.toArray(new Predicate[0]);
+  boolean aggregated() {
+    return aggregate != null;
   }
 
   /**
@@ -148,31 +121,6 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
     return true;
   }
 
-  /** Spark pushes a limit only when no filter is left for it to evaluate, so the first rows are the answer. */
-  @Override
-  public boolean pushLimit(int limit) {
-    if (aggregate != null) {
-      return false; // a limit on aggregated rows, left to Spark
-    }
-    this.limit = limit;
-    return true;
-  }
-
-  @Override
-  public boolean isPartiallyPushed() {
-    return false;
-  }
-
-  /** Spark pushes an offset after the limit it belongs to: the rows kept are those from the offset to the limit. */
-  @Override
-  public boolean pushOffset(int offset) {
-    if (aggregate != null) {
-      return false;
-    }
-    this.offset = offset;
-    return true;
-  }
-
   @Override
   public Scan build() {
     if (aggregate != null) {
@@ -189,23 +137,11 @@ public final class NpyScanBuilder implements ScanBuilder, SupportsPushDownRequir
   }
 
   private SelectedRows selection() {
-    long take = limit < 0 ? -1 : Math.max(0, limit - offset);
-    return SelectedRows.of(dataset.files(), rowFilter, offset, take);
+    return pushedRows.selection(dataset.files());
   }
 
-  /** What was pushed, for EXPLAIN: {@code  rows=[1000, 2000) pushedFilters=[...] limit=10 offset=5}. */
   private String describePushed() {
-    StringBuilder sb = new StringBuilder();
-    if (!pushedPredicates.isEmpty()) {
-      sb.append(" rows=").append(rowFilter).append(" pushedFilters=").append(pushedPredicates);
-    }
-    if (limit >= 0) {
-      sb.append(" limit=").append(limit);
-    }
-    if (offset > 0) {
-      sb.append(" offset=").append(offset);
-    }
-    return sb.toString();
+    return pushedRows.describe();
   }
 
   private OutputColumn output(StructField field) {

@@ -27,6 +27,8 @@ public final class ReadOptions {
   static final String BYTES_AS_STRING = "bytesAsString";
   static final String DATETIME_AS_LONG = "datetimeAsLong";
   static final String PUSH_DOWN_AGGREGATES = "pushDownAggregates";
+  /** Format ragged: the index of the data file at the path. */
+  static final String INDEX = "index";
 
   static final int DEFAULT_BATCH_SIZE = 4096;
 
@@ -50,6 +52,7 @@ public final class ReadOptions {
   private final boolean pushDownAggregates;
   /** The options as given, for a stream's own options ({@link StreamOptions}). */
   private final PathOptions given;
+  private final String index;
 
   private ReadOptions(ArrayFormat format, CaseInsensitiveStringMap given) {
     this.format = format;
@@ -66,6 +69,12 @@ public final class ReadOptions {
       this.memmapShape = options.has(SHAPE) ? options.shape(SHAPE) : null;
       this.memmapOffset = options.nonNegativeLong(OFFSET, 0);
       this.memmapFortranOrder = options.fortranOrder(ORDER);
+    } else if (format == ArrayFormat.RAGGED && options.has(DTYPE)) {
+      // a raw data file, described as memmap describes one
+      this.memmapDType = options.dtype(DTYPE);
+      this.memmapShape = null;
+      this.memmapOffset = options.nonNegativeLong(OFFSET, 0);
+      this.memmapFortranOrder = false;
     } else {
       this.memmapDType = null;
       this.memmapShape = null;
@@ -82,6 +91,8 @@ public final class ReadOptions {
     this.bytesAsString = options.bool(BYTES_AS_STRING, false);
     this.datetimeAsLong = options.bool(DATETIME_AS_LONG, false);
     this.pushDownAggregates = options.bool(PUSH_DOWN_AGGREGATES, true);
+    String indexPath = options.get(INDEX);
+    this.index = indexPath == null || indexPath.isBlank() ? null : indexPath;
   }
 
   /** Parses and checks the options of a read in the given format. */
@@ -98,7 +109,12 @@ public final class ReadOptions {
     return paths;
   }
 
-  /** The element type of a memmap file. */
+  /** The index file of a ragged read of a data file, or {@code null} for a directory holding both. */
+  String index() {
+    return index;
+  }
+
+  /** The element type of a memmap file, and of a raw ragged data file ({@code null} for a {@code .npy}). */
   DType memmapDType() {
     return memmapDType;
   }

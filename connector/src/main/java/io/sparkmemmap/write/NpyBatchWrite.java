@@ -33,14 +33,16 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
-    createStaging(files, target);
+    createAttemptsDirectory(files, target);
     return new NpyDataWriterFactory(job);
   }
 
-  /** Makes the directory task attempts stage into, on the driver before the tasks run. */
-  static void createStaging(OutputFiles files, OutputTarget target) {
+  /**
+   * Creates the directory task attempts write into: here, on the driver, not by tasks, so that a straggling
+   * attempt after the job cannot recreate it.
+   */
+  static void createAttemptsDirectory(OutputFiles files, OutputTarget target) {
     try {
-      // made here, not by tasks, so that a straggling attempt after the job cannot recreate it
       files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "

@@ -30,7 +30,7 @@ final class NpyStreamingWrite implements StreamingWrite {
     // the staging directory is named after the query, the same for every epoch: a driver that died mid-epoch left
     // its attempts' files there, whose names the restarted query's task ids may repeat
     NpyBatchWrite.removeStaging(files, target);
-    NpyBatchWrite.createStaging(files, target);
+    NpyBatchWrite.createAttemptsDirectory(files, target);
     return new NpyDataWriterFactory(job);
   }
 

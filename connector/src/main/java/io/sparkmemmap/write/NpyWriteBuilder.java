@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.write.BatchWrite;
@@ -84,17 +83,10 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate, Su
     Configuration conf = SparkSession.active().sessionState().newHadoopConf();
     options.forEach(conf::set);
     try {
-      Path target = new Path(path);
-      FileSystem fs = target.getFileSystem(conf);
-      target = fs.makeQualified(target);
-      if (target.getParent() == null) {
-        throw new IllegalArgumentException("cannot write to the root directory " + target + ": give a path below it");
-      }
-      OutputFiles files = OutputFiles.of(fs, conf);
-      PathState state = files.state(target);
-      if (mode == WriteMode.CREATE && state != PathState.MISSING) {
-        throw new IllegalArgumentException("path " + target + " already exists");
-      }
+      TargetState found = TargetState.of(path, conf, mode);
+      Path target = found.path();
+      OutputFiles files = found.files();
+      PathState state = found.state();
       boolean appending = mode == WriteMode.APPEND && state != PathState.MISSING;
       if (appending && state == PathState.DIRECTORY && writeOptions.singleFile()) {
         throw new IllegalArgumentException("cannot append a single file to " + target + ": it is a directory; append "
@@ -103,7 +95,7 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate, Su
       boolean singleFile = writeOptions.singleFile() || (appending && state == PathState.FILE);
       Optional<ExistingArray> existing = appending ? existing(target, conf) : Optional.empty();
       OutputPlan plan = planRows(schema, writeOptions, existing);
-      Path staging = new Path(target.getParent(), "." + target.getName() + ".spark-memmap-" + queryId);
+      Path staging = found.staging(queryId);
       WriteJob job = new WriteJob(format, path, plan, queryId, staging.toUri().toString(), files.isLocal(),
           singleFile && !files.isLocal(), new HadoopConf(conf), writeOptions.nullValue().isPresent());
       return new NpyWrite(job, new OutputTarget(target, mode, singleFile, staging), files);

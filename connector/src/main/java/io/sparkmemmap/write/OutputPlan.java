@@ -135,6 +135,18 @@ final class OutputPlan implements Serializable {
     };
   }
 
+  /**
+   * The encoder of the one column's value on its own, for writers that place each value themselves (the elements
+   * of a variable-length record): only for a single column without arrays, whose value has one size.
+   */
+  ValueEncoder valueEncoder() {
+    if (form != Form.SINGLE || !arrays.isEmpty()) {
+      throw new IllegalStateException("only a single column of one size has a value encoder, not " + form
+          + " with arrays " + arrayColumns());
+    }
+    return root.encoder(new long[0]);
+  }
+
   // ---- nodes -------------------------------------------------------------------------------------------------
 
   /** A Spark value and the NumPy layout it is written in. */

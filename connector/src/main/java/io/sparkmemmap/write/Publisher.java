@@ -121,7 +121,8 @@ final class Publisher {
     long rows = parts.stream().mapToLong(StagedPart::rows).sum();
     PathState state = files.state(target.path());
     if (target.mode() == WriteMode.APPEND && state == PathState.FILE) {
-      appendToFile(dtype, rowShape, rows, rowsOf(parts, rowBytes));
+      appendToFile(files, target.path(), job.hasHeader(), dtype, rowShape, rows, rowsOf(parts, rowBytes),
+          assembledFile(job, target));
       return;
     }
     Path assembled = assembledFile(job, target);
@@ -134,10 +135,16 @@ final class Publisher {
     publishReplacing(assembled, state);
   }
 
-  private void appendToFile(DType dtype, Shape rowShape, long rows, List<ByteRange> ranges) throws IOException {
-    Path file = target.path();
+  /**
+   * Appends {@code rows} rows of {@code dtype} and {@code rowShape} (the bytes of {@code ranges}) to the existing
+   * {@code file}: in place where the file system and the header allow ({@link InPlaceAppend}), else by assembling
+   * old and new rows at {@code assembled} and renaming that over the file. Either way the old array stays readable
+   * until the new one is whole.
+   */
+  static void appendToFile(OutputFiles files, Path file, boolean hasHeader, DType dtype, Shape rowShape, long rows,
+      List<ByteRange> ranges, Path assembled) throws IOException {
     if (files.isLocal()) {
-      Optional<InPlaceAppend> inPlace = InPlaceAppend.open(file, job.hasHeader(), dtype, rowShape, rows);
+      Optional<InPlaceAppend> inPlace = InPlaceAppend.open(file, hasHeader, dtype, rowShape, rows);
       if (inPlace.isPresent()) {
         try (InPlaceAppend append = inPlace.get()) {
           append.appendData(ranges);
@@ -149,7 +156,7 @@ final class Publisher {
     // the whole array again, old rows then new, published by one rename over the old file
     List<ByteRange> all = new ArrayList<>();
     byte[] header;
-    if (job.hasHeader()) {
+    if (hasHeader) {
       NpyHeader old = files.readHeader(file);
       InPlaceAppend.checkAppendable(old, dtype, rowShape, file.toString());
       all.add(new ByteRange(file, old.dataOffset(), old.dataLength()));
@@ -159,7 +166,6 @@ final class Publisher {
       header = new byte[0];
     }
     all.addAll(ranges);
-    Path assembled = assembledFile(job, target);
     files.assemble(assembled, header, all);
     files.replace(assembled, file);
   }
@@ -222,6 +228,12 @@ final class Publisher {
    * staging directory, restoring it if the rename fails.
    */
   private void publishReplacing(Path staged, PathState state) throws IOException {
+    publishReplacing(files, target, staged, state);
+  }
+
+  /** {@link #publishReplacing(Path, PathState)} for any job's {@code staged} output. */
+  static void publishReplacing(OutputFiles files, OutputTarget target, Path staged, PathState state)
+      throws IOException {
     Path path = target.path();
     if (target.mode() != WriteMode.OVERWRITE || state == PathState.MISSING) {
       files.rename(staged, path);

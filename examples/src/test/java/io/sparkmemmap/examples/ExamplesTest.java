@@ -2,6 +2,7 @@ package io.sparkmemmap.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.sparkmemmap.MegatronPython;
 import io.sparkmemmap.Python;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -114,5 +115,19 @@ class ExamplesTest {
         "s = np.load(out + '/sensor.npy', mmap_mode='r')",
         "assert (s == np.arange(5000)[:, None] + np.arange(4)[None, :]).all()",
         "print(h.dtype, s.shape, s.dtype)")));
+  }
+
+  @Test
+  void tokenizedCorpusIsOneMegatronPairOfTheTokenizedLines() throws Exception {
+    TokenizedCorpus.main(new String[] {out.toString(), "300"});
+    assertEquals("uint16 900 300 ok", MegatronPython.run(out, String.join("\n",
+        "words = ['the', 'a', 'cat', 'dog', 'sat', 'on', 'mat', 'ran', 'far', 'away']",
+        "lines = [[words[(i * 31 + j * 17) % 10] for j in range(i % 7 + 3)] for i in range(900)]",
+        "vocab = {w: k for k, w in enumerate(sorted(set(w for l in lines for w in l)))}",
+        "p = 'corpus_text_document'",
+        "dtype, lengths, pointers, docs, modes, tokens = validate(p)",
+        "assert sequences(p) == [[vocab[w] for w in l] for l in lines]",
+        "assert documents(p) == [i // 3 for i in range(900)]",
+        "print(dtype.name, len(lengths), len(docs) - 1, 'ok')")).strip());
   }
 }

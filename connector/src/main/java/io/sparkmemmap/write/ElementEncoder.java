@@ -1,0 +1,125 @@
+package io.sparkmemmap.write;
+
+import io.sparkmemmap.format.megatron.MegatronDType;
+import java.nio.ByteBuffer;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+
+/**
+ * Encodes the elements of a Spark array as a token dtype, little-endian, refusing nulls and values the dtype cannot
+ * hold exactly (a token id of 70000 in {@code uint16} is an error, never a wrapped id).
+ */
+final class ElementEncoder {
+  private final DataType elementType;
+  private final MegatronDType dtype;
+  private final boolean integral;
+  private final long min;
+  private final long max;
+
+  ElementEncoder(DataType elementType, MegatronDType dtype) {
+    if (!(elementType instanceof ByteType || elementType instanceof ShortType || elementType instanceof IntegerType
+        || elementType instanceof LongType || elementType instanceof FloatType
+        || elementType instanceof DoubleType)) {
+      throw new IllegalArgumentException("elements of type " + elementType.simpleString() + " cannot be written as "
+          + "Megatron tokens: use arrays of integers or floats");
+    }
+    this.elementType = elementType;
+    this.dtype = dtype;
+    this.integral = dtype != MegatronDType.FLOAT32 && dtype != MegatronDType.FLOAT64;
+    switch (dtype) {
+      case UINT8: min = 0; max = 255; break;
+      case INT8: min = Byte.MIN_VALUE; max = Byte.MAX_VALUE; break;
+      case INT16: min = Short.MIN_VALUE; max = Short.MAX_VALUE; break;
+      case UINT16: min = 0; max = 65535; break;
+      case INT32: min = Integer.MIN_VALUE; max = Integer.MAX_VALUE; break;
+      default: min = Long.MIN_VALUE; max = Long.MAX_VALUE; break;
+    }
+    if (integral && (elementType instanceof FloatType || elementType instanceof DoubleType)) {
+      throw new IllegalArgumentException("float elements cannot be written as integer tokens of dtype "
+          + dtype.name().toLowerCase(java.util.Locale.ROOT) + ": cast the column to an integer array first");
+    }
+  }
+
+  /**
+   * Writes the elements into {@code out} (which has room for them) and returns the largest, as a double.
+   *
+   * @throws NpyWriteException on a null or a value out of the dtype's range, naming the element
+   */
+  double encode(ArrayData elements, ByteBuffer out) throws NpyWriteException {
+    int n = elements.numElements();
+    double largest = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      if (elements.isNullAt(i)) {
+        throw new NpyWriteException("element " + i + " is null, which a token cannot be");
+      }
+      if (integral) {
+        long v = integer(elements, i);
+        if (v < min || v > max) {
+          throw new NpyWriteException("element " + i + " is " + v + ", outside the range [" + min + ", " + max
+              + "] of dtype " + dtype.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        switch (dtype.itemSize()) {
+          case 1: out.put((byte) v); break;
+          case 2: out.putShort((short) v); break;
+          case 4: out.putInt((int) v); break;
+          default: out.putLong(v); break;
+        }
+        largest = Math.max(largest, v);
+      } else {
+        double v = elementType instanceof FloatType ? elements.getFloat(i)
+            : elementType instanceof DoubleType ? elements.getDouble(i) : integer(elements, i);
+        if (dtype == MegatronDType.FLOAT32) {
+          out.putFloat((float) v);
+        } else {
+          out.putDouble(v);
+        }
+        largest = Math.max(largest, v);
+      }
+    }
+    return largest;
+  }
+
+  private long integer(ArrayData elements, int i) {
+    if (elementType instanceof ByteType) {
+      return elements.getByte(i);
+    } else if (elementType instanceof ShortType) {
+      return elements.getShort(i);
+    } else if (elementType instanceof IntegerType) {
+      return elements.getInt(i);
+    }
+    return elements.getLong(i);
+  }
+
+  /**
+   * The dtype a column is written as without option {@code dtype}: the one its field metadata records (a dataset
+   * read from a pair keeps its dtype), else the narrowest that holds every value of the Spark element type exactly.
+   */
+  static MegatronDType inferred(DataType elementType, String recordedDescr) {
+    if (recordedDescr != null) {
+      for (MegatronDType dtype : MegatronDType.values()) {
+        if (dtype.numpyDescr().equals(recordedDescr)
+            || dtype.numpyDescr().substring(1).equals(recordedDescr.substring(1))) {
+          return dtype;
+        }
+      }
+    }
+    if (elementType instanceof ByteType) {
+      return MegatronDType.INT8;
+    } else if (elementType instanceof ShortType) {
+      return MegatronDType.INT16;
+    } else if (elementType instanceof IntegerType) {
+      return MegatronDType.INT32;
+    } else if (elementType instanceof LongType) {
+      return MegatronDType.INT64;
+    } else if (elementType instanceof FloatType) {
+      return MegatronDType.FLOAT32;
+    }
+    return MegatronDType.FLOAT64;
+  }
+}

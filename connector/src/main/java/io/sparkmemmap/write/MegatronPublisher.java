@@ -1,0 +1,275 @@
+package io.sparkmemmap.write;
+
+import io.sparkmemmap.format.PositionalReader;
+import io.sparkmemmap.format.megatron.MegatronFormatException;
+import io.sparkmemmap.format.megatron.MegatronIndex;
+import io.sparkmemmap.format.megatron.MegatronIndexWriter;
+import java.io.DataInputStream;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Job commit of a Megatron write: the committed tasks' data parts become {@code prefix.bin} (kernel-side copies on
+ * the local file system, {@link OutputFiles#assemble}), their lengths parts {@code prefix.idx}, written by
+ * {@link MegatronIndexWriter} in bounded chunks (the driver reads six bytes per sequence, never a token). Both are
+ * made in the staging directory and published by rename, the {@code .bin} first and the {@code .idx} last: Megatron
+ * treats an existing {@code .idx} as a finished dataset. An overwrite removes the old {@code .idx} before it
+ * replaces anything.
+ *
+ * <p>Append keeps the old pair's sequences and documents first, as Megatron's {@code add_index} merges: the new
+ * document indices are offset by the old sequence count. On the local file system the {@code .bin} grows in place
+ * (cut back first to what the old index says, which drops the tail an interrupted append left) and the new
+ * {@code .idx} replaces the old by one rename; a crash before that rename leaves the old index over the old bytes
+ * and unread bytes after them, which readers of the old index ignore. Elsewhere the whole {@code .bin} is rewritten
+ * in staging and replaced.
+ */
+final class MegatronPublisher {
+  private static final Logger LOG = LoggerFactory.getLogger(MegatronPublisher.class);
+  /** Megatron's {@code optimal_dtype}: uint16 for vocabularies smaller than this, else int32. */
+  static final int OPTIMAL_DTYPE_THRESHOLD = 65500;
+  private static final int CHUNK = 1 << 16;
+
+  private final RecordsJob job;
+  private final MegatronTarget target;
+  private final OutputFiles files;
+  private final FileSystem fs;
+
+  MegatronPublisher(RecordsJob job, MegatronTarget target, OutputFiles files, FileSystem fs) {
+    this.job = job;
+    this.target = target;
+    this.files = files;
+    this.fs = fs;
+  }
+
+  void publish(List<StagedRecords> parts) throws IOException {
+    Path bin = target.bin();
+    Path idx = target.idx();
+    MegatronIndex existing = target.appendTo() ? existingIndex() : null;
+    Path stagedIdx = new Path(target.staging(), "assembled.idx");
+    Path stagedBin = new Path(target.staging(), "assembled.bin");
+    long oldBinBytes = writeIndex(stagedIdx, parts, existing);
+    List<ByteRange> ranges = new ArrayList<>();
+    for (StagedRecords part : parts) {
+      ranges.add(new ByteRange(part.dataPath(), 0, part.dataBytes()));
+    }
+    if (existing != null && files.isLocal()) {
+      growInPlace(bin, oldBinBytes, ranges);
+      files.replace(stagedIdx, idx);
+    } else if (existing != null) {
+      ranges.add(0, new ByteRange(bin, 0, oldBinBytes));
+      files.assemble(stagedBin, new byte[0], ranges);
+      files.deleteRecursively(idx); // no finished-looking pair while the .bin changes
+      files.replace(stagedBin, bin);
+      files.rename(stagedIdx, idx);
+    } else {
+      files.assemble(stagedBin, new byte[0], ranges);
+      if (target.mode() == WriteMode.OVERWRITE) {
+        files.deleteRecursively(idx);
+        if (files.state(bin) != OutputFiles.PathState.MISSING) {
+          files.replace(stagedBin, bin);
+        } else {
+          files.rename(stagedBin, bin);
+        }
+      } else {
+        files.rename(stagedBin, bin);
+      }
+      files.rename(stagedIdx, idx);
+    }
+    warnAboutDtype(parts);
+  }
+
+  /** Appends the parts to the old {@code .bin} after its first {@code oldBytes} bytes, and forces them to disk. */
+  private static void growInPlace(Path bin, long oldBytes, List<ByteRange> ranges) throws IOException {
+    try (FileChannel out = FileChannel.open(OutputFiles.Local.nio(bin), StandardOpenOption.WRITE)) {
+      if (out.size() > oldBytes) {
+        out.truncate(oldBytes); // the tail of an interrupted append, which no index describes
+      }
+      long at = oldBytes;
+      for (ByteRange range : ranges) {
+        at += OutputFiles.Local.copy(range, out, at);
+      }
+      out.force(false);
+    }
+  }
+
+  /**
+   * Writes the index of the old pair's sequences (when appending) and the parts' into {@code staged}; returns the
+   * bytes of the old {@code .bin} the old index describes.
+   */
+  private long writeIndex(Path staged, List<StagedRecords> parts, MegatronIndex existing) throws IOException {
+    long newSequences = 0;
+    long newDocuments = 0;
+    Object previousLast = null;
+    for (StagedRecords part : parts) {
+      newSequences += part.records();
+      newDocuments += countDocumentStarts(part) - (continues(previousLast, part) ? 1 : 0);
+      previousLast = part.lastDocument();
+    }
+    long oldSequences = existing == null ? 0 : existing.sequenceCount();
+    long oldDocuments = existing == null ? 0 : existing.documents();
+    long sequences = oldSequences + newSequences;
+    java.nio.file.Path local = Files.createTempFile("spark-memmap-megatron", ".idx");
+    long oldBinBytes = 0;
+    try {
+      try (FileChannel channel = FileChannel.open(local, StandardOpenOption.WRITE)) {
+        MegatronIndexWriter writer = MegatronIndexWriter.open(channel, target.idx().toString(), job.dtype(),
+            sequences, oldDocuments + newDocuments + 1, job.multimodal());
+        if (existing != null) {
+          oldBinBytes = copyOld(existing, writer);
+        }
+        previousLast = null;
+        long sequence = oldSequences;
+        for (StagedRecords part : parts) {
+          sequence = appendPart(part, writer, sequence, continues(previousLast, part));
+          previousLast = part.lastDocument();
+        }
+        writer.appendDocumentIndices(new long[] {sequences}, 0, 1);
+        writer.finish();
+      }
+      Path qualified = new Path(local.toUri());
+      if (files.isLocal()) {
+        Files.move(local, OutputFiles.Local.nio(staged));
+      } else {
+        fs.copyFromLocalFile(false, true, qualified, staged);
+      }
+    } finally {
+      Files.deleteIfExists(local);
+    }
+    return oldBinBytes;
+  }
+
+  /** Whether a part's first record continues the document the part before it ended with. */
+  private boolean continues(Object previousLast, StagedRecords part) {
+    return job.documentOrdinal() >= 0 && previousLast != null && Objects.equals(previousLast, part.firstDocument());
+  }
+
+  private long countDocumentStarts(StagedRecords part) throws IOException {
+    long starts = 0;
+    try (DataInputStream in = lengths(part)) {
+      byte[] entry = new byte[RecordsJob.ENTRY_BYTES];
+      for (long r = 0; r < part.records(); r++) {
+        in.readFully(entry);
+        if (entry[4] == RecordsJob.STARTS_DOCUMENT) {
+          starts++;
+        }
+      }
+    }
+    return starts;
+  }
+
+  /** Appends a part's lengths, modes and document starts; returns the sequence index after it. */
+  private long appendPart(StagedRecords part, MegatronIndexWriter writer, long first, boolean continues)
+      throws IOException {
+    int[] lengths = new int[CHUNK];
+    byte[] modes = job.multimodal() ? new byte[CHUNK] : null;
+    long[] starts = new long[CHUNK];
+    ByteBuffer entry = ByteBuffer.allocate(RecordsJob.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    long sequence = first;
+    try (DataInputStream in = lengths(part)) {
+      for (long done = 0; done < part.records(); ) {
+        int n = (int) Math.min(CHUNK, part.records() - done);
+        int documents = 0;
+        for (int i = 0; i < n; i++) {
+          in.readFully(entry.clear().array());
+          lengths[i] = entry.getInt(0);
+          if (modes != null) {
+            modes[i] = entry.get(5);
+          }
+          boolean start = entry.get(4) == RecordsJob.STARTS_DOCUMENT && !(continues && done + i == 0);
+          if (start) {
+            starts[documents++] = sequence + i;
+          }
+        }
+        writer.appendSequences(lengths, modes, 0, n);
+        writer.appendDocumentIndices(starts, 0, documents);
+        sequence += n;
+        done += n;
+      }
+    }
+    return sequence;
+  }
+
+  private DataInputStream lengths(StagedRecords part) throws IOException {
+    return new DataInputStream(new BufferedInputStream(fs.open(part.lengthsPath()), 1 << 20));
+  }
+
+  /** Copies the old index's sequences and documents (not its final S); returns the old {@code .bin}'s bytes. */
+  private long copyOld(MegatronIndex old, MegatronIndexWriter writer) throws IOException {
+    long binBytes = 0;
+    try (FSDataInputStream in = fs.open(target.idx())) {
+      PositionalReader reader = reader(in, old.fileSize());
+      for (long from = 0; from < old.sequenceCount(); from += CHUNK) {
+        long to = Math.min(old.sequenceCount(), from + CHUNK);
+        int[] lengths = old.readLengths(reader, from, to);
+        byte[] modes = old.hasModes() ? old.readModes(reader, from, to) : null;
+        writer.appendSequences(lengths, modes, 0, lengths.length);
+        for (int length : lengths) {
+          binBytes += (long) length * old.itemSize();
+        }
+      }
+      for (long from = 0; from < old.documentCount() - 1; from += CHUNK) {
+        long to = Math.min(old.documentCount() - 1, from + CHUNK);
+        long[] documents = old.readDocumentIndices(reader, from, to);
+        writer.appendDocumentIndices(documents, 0, documents.length);
+      }
+    }
+    long binLength = files.length(target.bin());
+    if (binLength < binBytes) {
+      throw new MegatronFormatException(target.bin().toString(), "has " + binLength + " bytes, fewer than the "
+          + binBytes + " its index " + target.idx() + " describes: it was truncated; nothing was appended");
+    }
+    return binBytes;
+  }
+
+  private MegatronIndex existingIndex() throws IOException {
+    try (FSDataInputStream in = fs.open(target.idx())) {
+      return MegatronIndex.read(reader(in, fs.getFileStatus(target.idx()).getLen()), target.idx().toString());
+    }
+  }
+
+  static PositionalReader reader(FSDataInputStream in, long size) {
+    return new PositionalReader() {
+      @Override
+      public long size() {
+        return size;
+      }
+
+      @Override
+      public void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
+        in.readFully(position, buffer, offset, length);
+      }
+    };
+  }
+
+  /**
+   * Megatron's {@code optimal_dtype} picks uint16 below a vocabulary of 65500 and int32 from there: a uint16 write
+   * with larger token ids is valid but not what Megatron's tools would have written, and an inferred int32 write of
+   * ids that all fit is twice the size it needs.
+   */
+  private void warnAboutDtype(List<StagedRecords> parts) {
+    double max = parts.stream().mapToDouble(StagedRecords::maxElement).max().orElse(Double.NEGATIVE_INFINITY);
+    if (job.dtype() == io.sparkmemmap.format.megatron.MegatronDType.UINT16 && max >= OPTIMAL_DTYPE_THRESHOLD) {
+      LOG.warn("{}: token ids reach {}, at or above the {} from which Megatron's optimal_dtype chooses int32 over "
+          + "the uint16 written", target.idx(), (long) max, OPTIMAL_DTYPE_THRESHOLD);
+    } else if (!target.dtypeGiven() && job.dtype() == io.sparkmemmap.format.megatron.MegatronDType.INT32
+        && max < OPTIMAL_DTYPE_THRESHOLD && max >= 0) {
+      LOG.warn("{}: written as int32, inferred from the int column, but every token id is below {}, where "
+          + "Megatron's optimal_dtype chooses uint16; option dtype=uint16 halves the .bin", target.idx(),
+          OPTIMAL_DTYPE_THRESHOLD);
+    }
+  }
+}

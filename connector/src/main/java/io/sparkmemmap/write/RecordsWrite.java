@@ -1,0 +1,91 @@
+package io.sparkmemmap.write;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.connector.write.BatchWrite;
+import org.apache.spark.sql.connector.write.DataWriterFactory;
+import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
+import org.apache.spark.sql.connector.write.Write;
+import org.apache.spark.sql.connector.write.WriterCommitMessage;
+
+/**
+ * A planned write of variable-length records, and the driver's part of it: stages the tasks' parts under the
+ * target's hidden staging directory, publishes the committed attempts' parts in partition order (the DataFrame's
+ * order) at job commit ({@link MegatronPublisher}), or removes everything staged. Spark's commit coordinator lets
+ * exactly one attempt per partition commit.
+ */
+final class RecordsWrite implements Write, BatchWrite {
+  private final RecordsJob job;
+  private final MegatronTarget target;
+  private final transient OutputFiles files;
+  private final transient FileSystem fs;
+
+  RecordsWrite(RecordsJob job, MegatronTarget target, OutputFiles files, FileSystem fs) {
+    this.job = job;
+    this.target = target;
+    this.files = files;
+    this.fs = fs;
+  }
+
+  @Override
+  public String description() {
+    return "megatron " + target.mode().name().toLowerCase(java.util.Locale.ROOT) + " to " + target.prefix()
+        + " (" + job.dtype().name().toLowerCase(java.util.Locale.ROOT) + ")";
+  }
+
+  @Override
+  public BatchWrite toBatch() {
+    return this;
+  }
+
+  @Override
+  public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    try {
+      files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
+          + target.prefix(), e);
+    }
+    return new RecordsDataWriter.Factory(job);
+  }
+
+  @Override
+  public boolean useCommitCoordinator() {
+    return true;
+  }
+
+  @Override
+  public void commit(WriterCommitMessage[] messages) {
+    List<StagedRecords> parts = Arrays.stream(messages)
+        .map(m -> (StagedRecords) m)
+        .filter(p -> p != null && p.records() > 0)
+        .sorted(Comparator.comparingInt(StagedRecords::partitionId))
+        .toList();
+    try {
+      new MegatronPublisher(job, target, files, fs).publish(parts);
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not publish the Megatron dataset " + target.prefix() + ": "
+          + e.getMessage(), e);
+    } finally {
+      cleanUp();
+    }
+  }
+
+  @Override
+  public void abort(WriterCommitMessage[] messages) {
+    cleanUp();
+  }
+
+  private void cleanUp() {
+    try {
+      files.deleteRecursively(target.staging());
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not remove the staging directory " + target.staging(), e);
+    }
+  }
+}
