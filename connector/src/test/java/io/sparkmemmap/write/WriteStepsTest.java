@@ -218,7 +218,7 @@ class WriteStepsTest {
   @Test
   void partsAreAssembledInPartitionOrderWhateverOrderTheirTasksCommitIn() throws IOException {
     SparkTestSession.get();
-    for (ArrayFormat format : ArrayFormat.values()) {
+    for (ArrayFormat format : List.of(ArrayFormat.NPY, ArrayFormat.MEMMAP)) { // the formats of fixed-size rows
       Path target = dir.resolve("order" + format.fileSuffix());
       BatchWrite batch = singleFileWrite(format, target, WriteMode.CREATE);
       DataWriterFactory factory = batch.createBatchWriterFactory(null);
