@@ -91,6 +91,9 @@ class ExamplesTest {
     StreamingTicks.main(new String[] {out.toString(), "6", "50"});
     // 300 ticks cover seconds 0-29; the last second or two may still wait for the watermark when the query stops
     assertEquals("ok", check(String.join("\n",
+        "ticks = np.load(out + '/ticks.npy', mmap_mode='r')",
+        "assert ticks.dtype.names == ('t', 'price') and len(ticks) == 300, (ticks.dtype, ticks.shape)",
+        "assert (ticks['t'] == 1767225600000 + 100 * np.arange(300)).all(), 'the appends, each once, in order'",
         "a = np.load(out + '/per-second.npy', mmap_mode='r')",
         "assert a.dtype.names == ('second', 'ticks', 'mean', 'low', 'high'), a.dtype",
         "a = np.sort(a, order='second')",
