@@ -37,9 +37,9 @@ final class StreamSourceBenchmark implements BenchmarkSuite {
   static final String BATCH = "batch read into noop";
   static final String ONE_BATCH = "stream, AvailableNow, one micro-batch, into noop";
   static final String SIXTEEN_BATCHES = "stream, AvailableNow, maxRowsPerTrigger=rows/16, into noop";
-  private static final int APPENDS = 60;
+  static final int APPENDS = 60;
   private static final int WARMUP_APPENDS = 10;
-  private static final int ROWS_PER_APPEND = 1000;
+  static final int ROWS_PER_APPEND = 1000;
 
   @Override
   public Report run(BenchmarkConfig config) throws Exception {
@@ -81,6 +81,11 @@ final class StreamSourceBenchmark implements BenchmarkSuite {
   private static long streamAll(Dataset<Row> stream, Path checkpoint) throws Exception {
     StreamingQuery query = stream.writeStream().format("noop").option("checkpointLocation", checkpoint.toString())
         .trigger(Trigger.AvailableNow()).start();
+    return rowsRead(query);
+  }
+
+  /** Waits for a query to end and returns the rows it read (its progress reports' {@code numInputRows}). */
+  static long rowsRead(StreamingQuery query) throws Exception {
     query.awaitTermination();
     long rows = 0;
     for (StreamingQueryProgress progress : query.recentProgress()) {
@@ -122,25 +127,38 @@ final class StreamSourceBenchmark implements BenchmarkSuite {
     } finally {
       query.stop();
     }
+    long[] committedAt = new long[APPENDS];
+    long[] arrivedAt = new long[APPENDS];
+    for (int append = 0; append < APPENDS; append++) {
+      committedAt[append] = committed.get(append);
+      arrivedAt[append] = arrived.getOrDefault(append, 0L);
+    }
+    BenchmarkData.delete(dir);
+    return latencies("an append (header rewritten) to its rows in foreachBatch", committedAt, arrivedAt);
+  }
+
+  /**
+   * The spread of the latencies from {@code from[i]} to {@code to[i]} (nanoTime), leaving out the first
+   * {@value #WARMUP_APPENDS} appends.
+   */
+  static String latencies(String what, long[] from, long[] to) {
     double[] millis = new double[APPENDS - WARMUP_APPENDS];
     for (int append = WARMUP_APPENDS; append < APPENDS; append++) {
-      Long at = arrived.get(append);
-      if (at == null) {
+      if (to[append] == 0) {
         throw new IllegalStateException("the rows of append " + append + " never arrived");
       }
-      millis[append - WARMUP_APPENDS] = (at - committed.get(append)) / 1e6;
+      millis[append - WARMUP_APPENDS] = (to[append] - from[append]) / 1e6;
     }
     Arrays.sort(millis);
-    BenchmarkData.delete(dir);
-    return String.format(Locale.ROOT, "latency from an append (header rewritten) to its rows in foreachBatch, "
+    return String.format(Locale.ROOT, "latency from %s, "
         + "processing-time trigger 100 ms, %d appends of %d rows after %d untimed:%n"
-        + "  min %.0f ms, median %.0f ms, p90 %.0f ms, max %.0f ms%n", millis.length, ROWS_PER_APPEND,
+        + "  min %.0f ms, median %.0f ms, p90 %.0f ms, max %.0f ms%n", what, millis.length, ROWS_PER_APPEND,
         WARMUP_APPENDS, millis[0], millis[millis.length / 2], millis[(int) (millis.length * 0.9)],
         millis[millis.length - 1]);
   }
 
   /** Appends rows whose every value is {@code number}: the data after the old rows, then the header's new shape. */
-  private static void appendRows(Path file, int number) throws IOException {
+  static void appendRows(Path file, int number) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer head = ByteBuffer.allocate(4096);
       channel.read(head, 0);

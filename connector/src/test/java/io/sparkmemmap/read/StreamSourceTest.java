@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparkmemmap.Python;
+import io.sparkmemmap.NpyProducer;
 import io.sparkmemmap.SparkTestSession;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,15 +75,7 @@ class StreamSourceTest {
 
   /** Runs the producer's functions ({@code npy_producer.py}) in {@link #dir}. */
   private void produce(String... calls) {
-    Python.run(dir, producerScript() + "\n" + String.join("\n", calls) + "\n");
-  }
-
-  private static String producerScript() {
-    try (InputStream in = StreamSourceTest.class.getResourceAsStream("npy_producer.py")) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new AssertionError(e);
-    }
+    NpyProducer.run(dir, calls);
   }
 
   /**

@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparkmemmap.MegatronPython;
 import io.sparkmemmap.Python;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -87,22 +89,47 @@ class ExamplesTest {
         "print(a.dtype.descr, a.shape)")));
   }
 
+  /**
+   * NumPy reads the sink while the example runs (each snapshot must hold whole, correct seconds, each once) and
+   * after it ends; 300 ticks cover seconds 0-29, and the last second or two may still wait for the watermark when
+   * the query stops.
+   */
   @Test
   void streamingTicksKeepsWholeSecondsInAGrowingFile() throws Exception {
-    StreamingTicks.main(new String[] {out.toString(), "6", "50"});
-    // 300 ticks cover seconds 0-29; the last second or two may still wait for the watermark when the query stops
-    assertEquals("ok", check(String.join("\n",
-        "a = np.load(out + '/per-second.npy', mmap_mode='r')",
-        "assert a.dtype.names == ('second', 'ticks', 'mean', 'low', 'high'), a.dtype",
-        "a = np.sort(a, order='second')",
-        "s = ((a['second'] - np.datetime64('2026-01-01T00:00:00', 'us')) // np.timedelta64(1, 's')).astype(int)",
-        "assert 28 <= len(a) <= 30 and (s == np.arange(len(a))).all(), s",
+    String seconds = String.join("\n",
+        "import os, time",
         "k = np.arange(300)",
-        "price = (100 + 5 * np.sin(k / 7.0) + (k % 3) * 0.25).reshape(30, 10)[:len(a)]",
-        "assert (a['ticks'] == 10).all(), a['ticks']",
-        "assert np.allclose(a['mean'], price.mean(axis=1), rtol=0, atol=1e-9), a['mean']",
-        "assert np.allclose(a['low'], price.min(axis=1), rtol=0, atol=1e-9)",
-        "assert np.allclose(a['high'], price.max(axis=1), rtol=0, atol=1e-9)",
+        "price = (100 + 5 * np.sin(k / 7.0) + (k % 3) * 0.25).reshape(30, 10)",
+        "def seconds(a):",
+        "    assert a.dtype.names == ('second', 'ticks', 'mean', 'low', 'high'), a.dtype",
+        "    a = np.sort(a, order='second')",
+        "    s = ((a['second'] - np.datetime64('2026-01-01T00:00:00', 'us')) // np.timedelta64(1, 's')).astype(int)",
+        "    assert (s >= 0).all() and (s < 30).all() and len(np.unique(s)) == len(s), s",
+        "    assert (a['ticks'] == 10).all(), a['ticks']",
+        "    assert np.allclose(a['mean'], price[s].mean(axis=1), rtol=0, atol=1e-9), a['mean']",
+        "    assert np.allclose(a['low'], price[s].min(axis=1), rtol=0, atol=1e-9)",
+        "    assert np.allclose(a['high'], price[s].max(axis=1), rtol=0, atol=1e-9)",
+        "    return s",
+        "");
+    Path done = out.resolve(".example-done");
+    CompletableFuture<String> whileGrowing = CompletableFuture.supplyAsync(() -> check(seconds + String.join("\n",
+        "while not os.path.exists(" + Python.literal(done) + "):",
+        "    if os.path.exists(out + '/per-second.npy'):",
+        "        seconds(np.array(np.load(out + '/per-second.npy', mmap_mode='r')))",
+        "    time.sleep(0.02)",
+        "print('ok')")));
+    try {
+      StreamingTicks.main(new String[] {out.toString(), "6", "50"});
+    } finally {
+      Files.writeString(done, "");
+    }
+    assertEquals("ok", whileGrowing.get());
+    assertEquals("ok", check(seconds + String.join("\n",
+        "ticks = np.load(out + '/ticks.npy', mmap_mode='r')",
+        "assert ticks.dtype.names == ('t', 'price') and len(ticks) == 300, (ticks.dtype, ticks.shape)",
+        "assert (ticks['t'] == 1767225600000 + 100 * np.arange(300)).all(), 'the appends, each once, in order'",
+        "s = seconds(np.load(out + '/per-second.npy', mmap_mode='r'))",
+        "assert 28 <= len(s) <= 30 and (s == np.arange(len(s))).all(), s",
         "print('ok')")));
   }
 
