@@ -20,6 +20,8 @@ final class NpyBatchWrite implements BatchWrite {
   private final transient OutputFiles files;
   /** Assembles a new local single file as tasks commit; null for other outputs, published at job commit. */
   private final transient SingleFileAssembly assembly;
+  /** Where tasks upload their parts, planned with the partitions ({@link PartUploads}); null where they stage them. */
+  private transient PartNames uploads;
 
   NpyBatchWrite(WriteJob job, OutputTarget target, OutputFiles files) {
     this.job = job;
@@ -33,6 +35,10 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    if (job.uploadsParts()) {
+      uploads = planUploads(info == null ? 0 : info.numPartitions());
+      return new NpyDataWriterFactory(job, uploads);
+    }
     try {
       // made here, not by tasks, so that a straggling attempt after the job cannot recreate it
       files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
@@ -40,7 +46,19 @@ final class NpyBatchWrite implements BatchWrite {
       throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
           + target.describe(), e);
     }
-    return new NpyDataWriterFactory(job);
+    return new NpyDataWriterFactory(job, null);
+  }
+
+  /** Names parts by partition, after those of the directory an append adds to. */
+  private PartNames planUploads(int partitions) {
+    try {
+      int first = target.mode() == WriteMode.APPEND && files.state(target.path()) == OutputFiles.PathState.DIRECTORY
+          ? Publisher.nextPartNumber(files.list(target.path()))
+          : 0;
+      return PartNames.plan(target.path(), job.queryId(), job.format().fileSuffix(), first, partitions);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + target.describe() + " to name the parts appended", e);
+    }
   }
 
   @Override
@@ -58,34 +76,42 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public void commit(WriterCommitMessage[] messages) {
-    StagedPart[] parts = new StagedPart[messages.length];
-    for (int i = 0; i < messages.length; i++) {
-      parts[i] = (StagedPart) messages[i];
-    }
-    Publisher publisher = new Publisher(job, target, files, assembly);
+    StagedPart[] parts = parts(messages);
+    Publisher publisher = new Publisher(job, target, files, assembly, uploads);
+    boolean published = false;
     try {
       publisher.publish(parts);
+      published = true;
     } catch (IOException e) {
       throw new UncheckedIOException("could not publish the output at " + target.describe() + ": " + e.getMessage(),
           e);
     } finally {
-      cleanUp(publisher);
+      cleanUp(publisher, parts, published);
     }
   }
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
-    cleanUp(new Publisher(job, target, files, assembly));
+    cleanUp(new Publisher(job, target, files, assembly, uploads), parts(messages), false);
   }
 
-  private void cleanUp(Publisher publisher) {
+  private static StagedPart[] parts(WriterCommitMessage[] messages) {
+    StagedPart[] parts = new StagedPart[messages.length];
+    for (int i = 0; i < messages.length; i++) {
+      parts[i] = (StagedPart) messages[i];
+    }
+    return parts;
+  }
+
+  private void cleanUp(Publisher publisher, StagedPart[] parts, boolean published) {
     if (assembly != null) {
       assembly.close();
     }
     try {
-      publisher.cleanUp();
+      publisher.cleanUp(published ? Publisher.withRows(parts) : java.util.List.of());
     } catch (IOException e) {
-      throw new UncheckedIOException("could not remove the staging directory " + target.staging(), e);
+      throw new UncheckedIOException("could not remove the staging directory " + target.staging()
+          + " or abort the uploads of the parts of " + target.describe(), e);
     }
   }
 

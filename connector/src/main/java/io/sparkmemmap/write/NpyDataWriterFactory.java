@@ -8,13 +8,16 @@ import org.apache.spark.sql.connector.write.DataWriterFactory;
 final class NpyDataWriterFactory implements DataWriterFactory {
   private static final long serialVersionUID = 1L;
   private final WriteJob job;
+  /** Where tasks upload their parts ({@link PartUploads}); null where they stage them. */
+  private final PartNames uploads;
 
-  NpyDataWriterFactory(WriteJob job) {
+  NpyDataWriterFactory(WriteJob job, PartNames uploads) {
     this.job = job;
+    this.uploads = uploads;
   }
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId) {
-    return new NpyDataWriter(job, partitionId, taskId);
+    return new NpyDataWriter(job, partitionId, taskId, uploads == null ? null : uploads.path(partitionId));
   }
 }

@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.fs.s3a.S3AFileSystem;
-import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
 /**
  * A real S3-compatible server on 127.0.0.1 (S3Proxy 2.6.0 over its filesystem backend, in a JVM of its own so that
@@ -85,9 +85,15 @@ public final class S3Server implements AutoCloseable {
         "jclouds.provider=filesystem",
         "jclouds.filesystem.basedir=" + storage,
         ""));
+    // Without a configuration of its own, S3Proxy's logback logs every request at DEBUG: hundreds of MiB a run.
+    Path logging = workDir.resolve("s3proxy-logback.xml");
+    Files.writeString(logging, "<configuration><appender name=\"out\" class=\"ch.qos.logback.core.ConsoleAppender\">"
+        + "<encoder><pattern>%d %level %logger{20} - %msg%n</pattern></encoder></appender>"
+        + "<root level=\"WARN\"><appender-ref ref=\"out\"/></root></configuration>\n");
     ChildJvm process = ChildJvm.builder("s3proxy", "org.gaul.s3proxy.Main")
         .classpath(serverClasspath())
         .jvmOption("-Xmx256m")
+        .jvmOption("-Dlogback.configurationFile=" + logging)
         .args(List.of("--properties", properties.toString()))
         .log(workDir.resolve("s3proxy.log"))
         .workingDirectory(workDir)
@@ -164,13 +170,34 @@ public final class S3Server implements AutoCloseable {
     fileSystem.copyToLocalFile(new org.apache.hadoop.fs.Path(url(key)), new org.apache.hadoop.fs.Path(local.toUri()));
   }
 
-  /** The keys of the multipart uploads begun and neither completed nor aborted under {@code prefix}. */
-  public List<String> pendingUploads(String prefix) throws IOException {
-    List<String> keys = new ArrayList<>();
-    RemoteIterator<MultipartUpload> uploads = fileSystem.listUploads(prefix);
-    while (uploads.hasNext()) {
-      keys.add(uploads.next().key());
+  /**
+   * What the server stores that is not an object S3 lists: the parts and bookkeeping of multipart uploads begun and
+   * neither completed nor aborted (S3Proxy answers ListMultipartUploads with 501 Not Implemented; its filesystem
+   * backend keeps a pending upload's parts in a hidden {@code .mpus-<upload id>-pending} directory of the bucket).
+   */
+  public List<String> pendingUploads() throws IOException {
+    Path bucket = storage.resolve(BUCKET);
+    List<String> pending = new ArrayList<>();
+    try (java.util.stream.Stream<Path> files = Files.walk(bucket)) {
+      files.filter(Files::isRegularFile).map(f -> bucket.relativize(f).toString())
+          .filter(name -> name.startsWith(".mpus-")).forEach(pending::add);
     }
+    pending.sort(null);
+    return pending;
+  }
+
+  /** The keys of the objects under {@code prefix}, as S3 lists them. */
+  public List<String> objects(String prefix) throws IOException {
+    List<String> keys = new ArrayList<>();
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(url(prefix));
+    if (!fileSystem.exists(root)) {
+      return keys;
+    }
+    RemoteIterator<LocatedFileStatus> files = fileSystem.listFiles(root, true);
+    while (files.hasNext()) {
+      keys.add(files.next().getPath().toUri().getPath().substring(1));
+    }
+    keys.sort(null);
     return keys;
   }
 
