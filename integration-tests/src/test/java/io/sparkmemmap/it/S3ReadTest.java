@@ -161,6 +161,35 @@ class S3ReadTest {
     assertEquals(wholeTasks, QueryPlans.metric(whole, "fetchRequests"), "requests of a full read, one per task");
   }
 
+  /**
+   * Planning reads each header with one ranged GET (the magic and the header from one read at the start), and
+   * {@code count()} is answered from the headers: no other GET.
+   */
+  @Test
+  void planningReadsEachHeaderWithOneRequest(S3Server s3) throws IOException {
+    // files no read has planned before
+    for (int i = 0; i < 3; i++) {
+      s3.upload(local.resolve("parts").resolve("p" + i + ".npy"), "planning/p" + i + ".npy");
+    }
+    long before = getRequests(s3);
+    assertEquals(200_001, spark.read().format("npy").load(s3.url("planning/")).count());
+    assertEquals(3, getRequests(s3) - before, "GET requests to plan and count a directory of three .npy files");
+  }
+
+  /**
+   * GET requests Spark's S3A client opened so far, as its streams count them (one cached client serves the driver
+   * and the local executors; a stream adds its counts to the client's when it closes).
+   */
+  private static long getRequests(S3Server s3) throws IOException {
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.get(java.net.URI.create(s3.url("")),
+        spark.sessionState().newHadoopConf());
+    Map<String, Long> counters = org.apache.hadoop.fs.statistics.IOStatisticsSupport.retrieveIOStatistics(fs)
+        .counters();
+    Long gets = counters.get("stream_read_opened");
+    assertTrue(gets != null, "S3A counts the GETs its streams open: " + counters);
+    return gets;
+  }
+
   private static DataFrameReader read(String format, Map<String, String> options) {
     return spark.read().format(format).options(options);
   }

@@ -210,10 +210,18 @@ public final class S3Server implements AutoCloseable {
     return endpoint;
   }
 
+  /**
+   * Stops the server, after closing the S3A clients of its bucket: the test's own, and the one Hadoop caches for
+   * {@code s3a://arrays/} in this JVM, which Spark used and which a later test class's server (on another port)
+   * would otherwise be reached through.
+   */
   @Override
   public void close() throws IOException {
     try {
       fileSystem.close();
+      Configuration conf = new Configuration();
+      hadoopSettings.forEach(conf::set);
+      FileSystem.get(URI.create("s3a://" + BUCKET + "/"), conf).close();
     } finally {
       process.close();
     }
