@@ -74,6 +74,7 @@ abstract class ArrayScan implements SupportsReportStatistics, Batch {
 
   @Override
   public final CustomMetric[] supportedCustomMetrics() {
-    return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric()};
+    return new CustomMetric[] {new BytesMappedMetric(), new BytesReadMetric(), new RowsReadMetric(),
+        new BytesFetchedMetric(), new FetchRequestsMetric()};
   }
 }

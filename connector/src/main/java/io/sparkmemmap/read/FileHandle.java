@@ -11,17 +11,27 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Options.OpenFileOptions;
 import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.util.functional.FutureIO;
 
 /**
  * An open input file: a {@link FileChannel} for {@code file:} URIs, which can be mapped, or a Hadoop stream for
- * every other file system, read only by positioned reads. Counts the bytes it reads for the task metrics.
+ * every other file system, read only by positioned reads. Counts the bytes it reads for the task metrics, and for a
+ * remote file what it fetched ({@link RemoteFetches}).
+ *
+ * <p>A remote file is opened with Hadoop's {@code openFile}, its listed length and the {@code random} read policy:
+ * no request for the file's status, and on an object store each positioned read is one ranged GET of the bytes it
+ * asks for (at least the connector's readahead, 64 KiB on S3A), never a GET to the end of the object that is then
+ * drained or aborted. Callers read rows in windows of up to {@link FileRows#REMOTE_WINDOW_BYTES}, so a task's
+ * requests are as large as its range allows.
  */
 final class FileHandle implements Closeable {
   private final String path;
   private final FileChannel channel;
   private final FSDataInputStream stream;
   private final long size;
+  private final RemoteFetches fetches;
   private long bytesRead;
 
   private FileHandle(String path, FileChannel channel, FSDataInputStream stream, long size) {
@@ -29,6 +39,7 @@ final class FileHandle implements Closeable {
     this.channel = channel;
     this.stream = stream;
     this.size = size;
+    this.fetches = stream == null ? RemoteFetches.NONE : RemoteFetches.of(stream);
   }
 
   /**
@@ -51,7 +62,11 @@ final class FileHandle implements Closeable {
         throw e;
       }
     }
-    return new FileHandle(qualifiedPath, null, path.getFileSystem(conf).open(path), listedLength);
+    FSDataInputStream stream = FutureIO.awaitFuture(path.getFileSystem(conf).openFile(path)
+        .opt(OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY, OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM)
+        .optLong(OpenFileOptions.FS_OPTION_OPENFILE_LENGTH, listedLength)
+        .build());
+    return new FileHandle(qualifiedPath, null, stream, listedLength);
   }
 
   /** The file of a qualified Hadoop path on the local file system; null for any other file system. */
@@ -80,6 +95,11 @@ final class FileHandle implements Closeable {
     return bytesRead;
   }
 
+  /** What was fetched from a remote file so far: bytes and requests; nothing for a local file. */
+  RemoteFetches fetches() {
+    return fetches;
+  }
+
   /** Reads exactly {@code length} bytes at {@code position}. */
   void readFully(long position, byte[] buffer, int offset, int length) throws IOException {
     if (channel != null) {
@@ -89,6 +109,7 @@ final class FileHandle implements Closeable {
     checkWithin(position, length);
     try {
       stream.readFully(position, buffer, offset, length);
+      fetches.countRead(length);
     } catch (EOFException e) {
       throw new EOFException(path + ": " + length + " bytes at offset " + position + " reach past the end of the "
           + "file, which is shorter than the " + size + " bytes it had when listed (it was truncated or rewritten)");

@@ -180,6 +180,11 @@ final class FileRows extends RowSource {
   }
 
   @Override
+  RemoteFetches fetches() {
+    return handle.fetches();
+  }
+
+  @Override
   long bytesMapped() {
     return bytesLoaded;
   }

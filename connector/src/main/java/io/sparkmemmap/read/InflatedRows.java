@@ -104,6 +104,11 @@ final class InflatedRows extends RowSource {
   }
 
   @Override
+  RemoteFetches fetches() {
+    return handle.fetches();
+  }
+
+  @Override
   long bytesMapped() {
     return handle.bytesRead();
   }

@@ -38,6 +38,8 @@ final class PartitionRows implements Closeable {
   private boolean closed;
 
   private long bytesMappedByClosedSources;
+  private long bytesFetchedByClosedSources;
+  private long requestsOfClosedSources;
   private long bytesRead;
   private long rowsRead;
   /** What {@link #loadIntoCache} loaded, kept so that the loads are not optimized away. */
@@ -215,6 +217,16 @@ final class PartitionRows implements Closeable {
     return bytesMappedByClosedSources + (source == null ? 0 : source.bytesMapped());
   }
 
+  /** Bytes fetched from remote files. */
+  long bytesFetched() {
+    return bytesFetchedByClosedSources + (source == null ? 0 : source.fetches().bytes());
+  }
+
+  /** Requests made to remote stores. */
+  long fetchRequests() {
+    return requestsOfClosedSources + (source == null ? 0 : source.fetches().requests());
+  }
+
   /** Bytes of array data the rows walked span in the segments read. */
   long bytesRead() {
     return bytesRead;
@@ -235,6 +247,9 @@ final class PartitionRows implements Closeable {
       source = null;
       bytesMappedByClosedSources += closing.bytesMapped();
       closing.close();
+      // After the close: a stream counts what it drained or skipped when it closed.
+      bytesFetchedByClosedSources += closing.fetches().bytes();
+      requestsOfClosedSources += closing.fetches().requests();
     }
   }
 

@@ -100,6 +100,9 @@ abstract class RowSource implements Closeable {
   /** Bytes of the file mapped or read so far. */
   abstract long bytesMapped();
 
+  /** What was fetched from a remote file so far. */
+  abstract RemoteFetches fetches();
+
   /** Releases mappings and handles; idempotent. */
   protected abstract void release() throws IOException;
 

@@ -9,6 +9,8 @@ record TaskMetric(String name, long value) implements CustomTaskMetric {
     return new CustomTaskMetric[] {
         new TaskMetric(BytesMappedMetric.NAME, rows == null ? 0 : rows.bytesMapped()),
         new TaskMetric(BytesReadMetric.NAME, rows == null ? 0 : rows.bytesRead()),
-        new TaskMetric(RowsReadMetric.NAME, rows == null ? 0 : rows.rowsRead())};
+        new TaskMetric(RowsReadMetric.NAME, rows == null ? 0 : rows.rowsRead()),
+        new TaskMetric(BytesFetchedMetric.NAME, rows == null ? 0 : rows.bytesFetched()),
+        new TaskMetric(FetchRequestsMetric.NAME, rows == null ? 0 : rows.fetchRequests())};
   }
 }

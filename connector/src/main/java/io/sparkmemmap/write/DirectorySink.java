@@ -30,7 +30,7 @@ final class DirectorySink extends StreamingOutput {
   @Override
   void commit(long epoch, StagedPart[] committed) throws IOException {
     List<StagedPart> parts = Publisher.withRows(committed);
-    new Publisher(job, target, files, null).agreedLengths(parts);
+    new Publisher(job, target, files, null, null).agreedLengths(parts);
     Path dir = target.path();
     FileSystem fs = dir.getFileSystem(job.hadoopConf().get());
     if (!SinkCommitLog.exists(fs, dir)) {

@@ -20,6 +20,8 @@ final class NpyBatchWrite implements BatchWrite {
   private final transient OutputFiles files;
   /** Assembles a new local single file as tasks commit; null for other outputs, published at job commit. */
   private final transient SingleFileAssembly assembly;
+  /** Where tasks upload their parts, planned with the partitions ({@link PartUploads}); null where they stage them. */
+  private transient PartNames uploads;
 
   NpyBatchWrite(WriteJob job, OutputTarget target, OutputFiles files) {
     this.job = job;
@@ -33,8 +35,12 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    if (job.uploadsParts()) {
+      uploads = planUploads(info == null ? 0 : info.numPartitions());
+      return new NpyDataWriterFactory(job, uploads);
+    }
     createAttemptsDirectory(files, target);
-    return new NpyDataWriterFactory(job);
+    return new NpyDataWriterFactory(job, null);
   }
 
   /**
@@ -47,6 +53,18 @@ final class NpyBatchWrite implements BatchWrite {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
           + target.describe(), e);
+    }
+  }
+
+  /** Names parts by partition, after those of the directory an append adds to. */
+  private PartNames planUploads(int partitions) {
+    try {
+      int first = target.mode() == WriteMode.APPEND && files.state(target.path()) == OutputFiles.PathState.DIRECTORY
+          ? Publisher.nextPartNumber(files.list(target.path()))
+          : 0;
+      return PartNames.plan(target.path(), job.queryId(), job.format().fileSuffix(), first, partitions);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + target.describe() + " to name the parts appended", e);
     }
   }
 
@@ -65,34 +83,50 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public void commit(WriterCommitMessage[] messages) {
-    StagedPart[] parts = new StagedPart[messages.length];
-    for (int i = 0; i < messages.length; i++) {
-      parts[i] = (StagedPart) messages[i];
-    }
-    Publisher publisher = new Publisher(job, target, files, assembly);
+    StagedPart[] parts = parts(messages);
+    Publisher publisher = new Publisher(job, target, files, assembly, uploads);
+    boolean published = false;
     try {
       publisher.publish(parts);
+      published = true;
     } catch (IOException e) {
       throw new UncheckedIOException("could not publish the output at " + target.describe() + ": " + e.getMessage(),
           e);
     } finally {
-      cleanUp();
+      cleanUp(publisher, parts, published);
     }
   }
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
-    cleanUp();
+    cleanUp(new Publisher(job, target, files, assembly, uploads), parts(messages), false);
   }
 
-  private void cleanUp() {
+  private static StagedPart[] parts(WriterCommitMessage[] messages) {
+    StagedPart[] parts = new StagedPart[messages.length];
+    for (int i = 0; i < messages.length; i++) {
+      parts[i] = (StagedPart) messages[i];
+    }
+    return parts;
+  }
+
+  /**
+   * Removes everything staged, once the job committed or aborted: the attempts' files, any half-built output, and
+   * the uploads begun for parts that were not published.
+   */
+  private void cleanUp(Publisher publisher, StagedPart[] parts, boolean published) {
     if (assembly != null) {
       assembly.close();
     }
-    removeStaging(files, target);
+    try {
+      publisher.cleanUp(published ? Publisher.withRows(parts) : java.util.List.of());
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not remove the staging directory " + target.staging()
+          + " or abort the uploads of the parts of " + target.describe(), e);
+    }
   }
 
-  /** Removes everything staged, once the job committed or aborted: the attempts' files, any half-built output. */
+  /** Removes the staging directory of a micro-batch, whose parts are staged and renamed, never uploaded. */
   static void removeStaging(OutputFiles files, OutputTarget target) {
     try {
       files.deleteRecursively(target.staging());

@@ -34,13 +34,16 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
   private RowEncoder encoder;
   private StagingFile staging;
   private org.apache.hadoop.fs.Path uploaded;
+  /** The part's final name, where it is uploaded for job commit to complete ({@link PartUploads}); else null. */
+  private final org.apache.hadoop.fs.Path uploadTo;
   private long rows;
 
-  NpyDataWriter(WriteJob job, int partitionId, long taskId) {
+  NpyDataWriter(WriteJob job, int partitionId, long taskId, org.apache.hadoop.fs.Path uploadTo) {
     this.job = job;
     this.partitionId = partitionId;
     this.taskId = taskId;
     this.lengths = job.plan().initialLengths();
+    this.uploadTo = uploadTo;
   }
 
   @Override
@@ -142,6 +145,12 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
     byte[] header = header(rows);
     staging.finish(header, rows);
     String file = staging.path().toUri().toString();
+    if (uploadTo != null) {
+      PendingUpload upload = PartUploads.upload(staging.path(), uploadTo, Publisher.uploadJournal(job),
+          job.hadoopConf().get());
+      return new StagedPart(partitionId, taskId, uploadTo.toUri().toString(), rows, header.length, lengths.clone(),
+          upload);
+    }
     if (!job.localTarget()) {
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(
           new org.apache.hadoop.fs.Path(URI.create(job.stagingDir())), WriteJob.ATTEMPTS + "/" + fileName());
@@ -150,7 +159,7 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
       fs.copyFromLocalFile(true, false, new org.apache.hadoop.fs.Path(staging.path().toUri()), target);
       file = target.toUri().toString();
     }
-    return new StagedPart(partitionId, taskId, file, rows, header.length, lengths.clone());
+    return new StagedPart(partitionId, taskId, file, rows, header.length, lengths.clone(), null);
   }
 
   @Override

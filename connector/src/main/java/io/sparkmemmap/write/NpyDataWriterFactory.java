@@ -9,14 +9,17 @@ import org.apache.spark.sql.connector.write.streaming.StreamingDataWriterFactory
 final class NpyDataWriterFactory implements DataWriterFactory, StreamingDataWriterFactory {
   private static final long serialVersionUID = 1L;
   private final WriteJob job;
+  /** Where tasks upload their parts ({@link PartUploads}); null where they stage them. */
+  private final PartNames uploads;
 
-  NpyDataWriterFactory(WriteJob job) {
+  NpyDataWriterFactory(WriteJob job, PartNames uploads) {
     this.job = job;
+    this.uploads = uploads;
   }
 
   @Override
   public DataWriter<InternalRow> createWriter(int partitionId, long taskId) {
-    return new NpyDataWriter(job, partitionId, taskId);
+    return new NpyDataWriter(job, partitionId, taskId, uploads == null ? null : uploads.path(partitionId));
   }
 
   /** A micro-batch's task stages its rows as a batch task does; the epoch matters only at commit. */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -28,6 +29,8 @@ import org.apache.hadoop.fs.Path;
  *       the target; on HDFS the parts hold rows only and are joined behind the header by the namenode, without
  *       a copy ({@link OutputFiles#assembleParts}). Appending grows the file in place ({@link InPlaceAppend}), or
  *       rewrites it into staging and renames it over the old one where that is impossible.
+ *   <li>Directory on an object store: tasks uploaded their parts to their final names as multipart uploads left
+ *       pending ({@link PartUploads}); job commit completes them, without staging or rename.
  * </ul>
  */
 final class Publisher {
@@ -39,12 +42,15 @@ final class Publisher {
   private final OutputFiles files;
   /** The single file assembled as tasks committed; null where the file is assembled here, at job commit. */
   private final SingleFileAssembly assembly;
+  /** Where tasks uploaded their parts ({@link PartUploads}); null where they staged them for renaming. */
+  private final PartNames uploaded;
 
-  Publisher(WriteJob job, OutputTarget target, OutputFiles files, SingleFileAssembly assembly) {
+  Publisher(WriteJob job, OutputTarget target, OutputFiles files, SingleFileAssembly assembly, PartNames uploaded) {
     this.job = job;
     this.target = target;
     this.files = files;
     this.assembly = assembly;
+    this.uploaded = uploaded;
   }
 
   /** Where a single file is assembled before it is renamed to the target. */
@@ -58,12 +64,33 @@ final class Publisher {
     long[] lengths = agreedLengths(parts);
     if (target.singleFile()) {
       publishFile(parts, lengths);
+    } else if (uploaded != null) {
+      publishUploads(parts, lengths);
     } else {
       publishDirectory(parts, lengths, committed.length);
     }
   }
 
-  /** The committed parts that hold rows, in partition order: the order of their rows in the output. */
+  /**
+   * Removes everything staged: the attempts' files, any half-assembled output, and the uploads begun for parts that
+   * are not {@code published} (all of them when the job failed).
+   */
+  void cleanUp(List<StagedPart> published) throws IOException {
+    try {
+      if (uploaded != null) {
+        PartUploads.abortUnpublished(uploadJournal(job), published, job.hadoopConf().get());
+      }
+    } finally {
+      files.deleteRecursively(target.staging());
+    }
+  }
+
+  /** Where tasks record the uploads they begin ({@link PartUploads}). */
+  static Path uploadJournal(WriteJob job) {
+    return new Path(new Path(java.net.URI.create(job.stagingDir())), "uploads");
+  }
+
+  /** The parts that carry rows, by partition: those published. */
   static List<StagedPart> withRows(StagedPart[] committed) {
     return Arrays.stream(committed)
         .filter(p -> p != null && p.hasRows())
@@ -201,11 +228,11 @@ final class Publisher {
   }
 
   private String partName(int number, int width, String suffix) {
-    return String.format("part-%0" + width + "d-%s%s", number, job.queryId(), suffix);
+    return PartNames.name(number, width, job.queryId(), suffix);
   }
 
   private static int digits(int count) {
-    return Math.max(5, Integer.toString(Math.max(0, count - 1)).length());
+    return PartNames.digits(count);
   }
 
   /** The number after the highest {@code part-N} in a directory, so that new parts sort after old ones. */
@@ -218,6 +245,49 @@ final class Publisher {
       }
     }
     return next;
+  }
+
+  // ---- directory of uploaded parts ---------------------------------------------------------------------------
+
+  /**
+   * Completes the tasks' uploads in the target directory, each part appearing whole, then writes {@code _SUCCESS}.
+   * Overwrite deletes the old output here, at commit, so that a failed job leaves it as it was. An object store has
+   * no atomic directory replace: a reader listing the directory during the commit may see some parts, and
+   * {@code _SUCCESS} marks the output complete. If a completion fails, the parts completed are deleted.
+   */
+  private void publishUploads(List<StagedPart> parts, long[] lengths) throws IOException {
+    Path dir = target.path();
+    PathState state = files.state(dir);
+    boolean appending = state == PathState.DIRECTORY && target.mode() == WriteMode.APPEND;
+    if (state != PathState.MISSING && target.mode() == WriteMode.OVERWRITE) {
+      files.deleteRecursively(dir);
+    } else if (state != PathState.MISSING && !appending) {
+      // another writer published meanwhile
+      throw new java.nio.file.FileAlreadyExistsException(dir.toString(), null, "the path already exists");
+    }
+    Configuration conf = job.hadoopConf().get();
+    List<Path> completed = new ArrayList<>();
+    try {
+      for (StagedPart part : parts) {
+        PartUploads.complete(part.path(), part.upload(), conf);
+        completed.add(part.path());
+      }
+      if (parts.isEmpty() && !appending) {
+        // no rows: one part that still tells readers the dtype
+        files.assemble(uploaded.path(0), header(job.plan().dtype(lengths), job.plan().rowShape(lengths), 0),
+            List.of());
+      }
+      files.createEmptyFile(new Path(dir, SUCCESS));
+    } catch (IOException | RuntimeException e) {
+      for (Path part : completed) {
+        try {
+          files.deleteRecursively(part);
+        } catch (IOException cleanUp) {
+          e.addSuppressed(cleanUp);
+        }
+      }
+      throw e;
+    }
   }
 
   // ---- the final rename --------------------------------------------------------------------------------------

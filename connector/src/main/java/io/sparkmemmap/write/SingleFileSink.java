@@ -43,7 +43,7 @@ final class SingleFileSink extends StreamingOutput {
 
   @Override
   void commit(long epoch, StagedPart[] committed) throws IOException {
-    Publisher publisher = new Publisher(job, target, files, null);
+    Publisher publisher = new Publisher(job, target, files, null, null);
     List<StagedPart> parts = Publisher.withRows(committed);
     long[] lengths = publisher.agreedLengths(parts);
     DType dtype = job.plan().dtype(lengths);

@@ -10,12 +10,14 @@ import org.apache.spark.sql.connector.write.WriterCommitMessage;
  *
  * @param file URI of the staged file (header, then {@code rows} rows at {@code dataOffset}); null when no rows
  * @param lengths the array lengths the task's rows have; null when the task had no rows
+ * @param upload the upload of the file to its final name, left pending for job commit ({@link PartUploads}); null
+ *     where the file was staged
  */
-record StagedPart(int partitionId, long taskId, String file, long rows, long dataOffset, long[] lengths)
-    implements WriterCommitMessage {
+record StagedPart(int partitionId, long taskId, String file, long rows, long dataOffset, long[] lengths,
+    PendingUpload upload) implements WriterCommitMessage {
 
   static StagedPart empty(int partitionId, long taskId) {
-    return new StagedPart(partitionId, taskId, null, 0, 0, null);
+    return new StagedPart(partitionId, taskId, null, 0, 0, null, null);
   }
 
   /** The staged file; a URI, so that no character of the path is read as escaping. */

@@ -12,9 +12,12 @@ import java.io.Serializable;
  * @param rowsOnly whether parts hold rows without a header: the parts of a single file off the local file system,
  *     which the file system may join on its side (HDFS concat) behind a header written at commit, as it cannot
  *     write a header into the first part afterwards
+ * @param uploadsParts whether tasks upload a directory's parts to their final names, for job commit to complete
+ *     ({@link PartUploads}), instead of staging them for renaming
  */
 record WriteJob(ArrayFormat format, String path, OutputPlan plan, String queryId, String stagingDir,
-    boolean localTarget, boolean rowsOnly, HadoopConf hadoopConf, boolean fillsNulls) implements Serializable {
+    boolean localTarget, boolean rowsOnly, HadoopConf hadoopConf, boolean fillsNulls, boolean uploadsParts)
+    implements Serializable {
 
   /** The subdirectory of the staging directory that task attempts write into. */
   static final String ATTEMPTS = "attempts";

@@ -1,0 +1,211 @@
+package io.sparkmemmap.write;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.UUID;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.BBPartHandle;
+import org.apache.hadoop.fs.BBUploadHandle;
+import org.apache.hadoop.fs.CommonPathCapabilities;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.MultipartUploader;
+import org.apache.hadoop.fs.PartHandle;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UploadHandle;
+import org.apache.hadoop.hdfs.DistributedFileSystem;
+import org.apache.hadoop.util.functional.FutureIO;
+
+/**
+ * Publication without rename on object stores, through Hadoop's {@link MultipartUploader} (S3A's is S3's multipart
+ * upload): each task uploads its part, a whole {@code .npy}, straight to the part's final key as a multipart upload
+ * it does not complete, so nothing is visible; job commit completes the committed tasks' uploads; a failed task or
+ * job aborts them (each upload is recorded in the job's staging directory as it begins, so that none is missed).
+ * On S3 a rename is a copy of every byte and a directory rename is not atomic, so staging and
+ * renaming there would copy the output twice and publish it piece by piece anyway.
+ *
+ * <p>Used where the file system offers a multipart uploader and is not HDFS (whose renames are atomic namenode
+ * operations, and which joins a single file's parts itself).
+ */
+final class PartUploads {
+  /** Bytes per uploaded part: S3 wants at least 5 MiB in every part but the last, and at most 10 000 parts. */
+  static final long PART_BYTES = 64L << 20;
+  private static final int MAX_PARTS = 10_000;
+
+  private PartUploads() {}
+
+  /** Whether writes to {@code target} publish by completing uploads rather than by renaming staged files. */
+  static boolean apply(FileSystem fs, Path target) throws IOException {
+    return !"file".equals(fs.getScheme()) && !(fs instanceof DistributedFileSystem)
+        && fs.hasPathCapability(target, CommonPathCapabilities.FS_MULTIPART_UPLOADER);
+  }
+
+  /**
+   * Uploads a local file to {@code dst} as the parts of a multipart upload, which it leaves pending; aborts the
+   * upload if any part fails. The upload is first recorded in {@code journal}, so that job commit or abort can
+   * abort it even when this task's commit message never reaches the driver (the job failed meanwhile, or the
+   * executor was lost): the driver gets only the messages of the tasks that committed before the job ended.
+   */
+  static PendingUpload upload(java.nio.file.Path local, Path dst, Path journal, Configuration conf)
+      throws IOException {
+    long length = Files.size(local);
+    long partBytes = Math.max(PART_BYTES, (length + MAX_PARTS - 1) / MAX_PARTS);
+    int count = (int) Math.max(1, (length + partBytes - 1) / partBytes);
+    try (MultipartUploader uploader = uploader(dst, conf)) {
+      UploadHandle upload = FutureIO.awaitFuture(uploader.startUpload(dst));
+      try {
+        record(journal, dst, bytes(upload.bytes()), conf);
+        byte[][] parts = new byte[count][];
+        try (InputStream in = Files.newInputStream(local)) {
+          for (int i = 0; i < count; i++) {
+            long size = Math.min(partBytes, length - i * partBytes);
+            PartHandle part = FutureIO.awaitFuture(uploader.putPart(upload, i + 1, i == count - 1, dst,
+                new BoundedStream(in, size), size));
+            parts[i] = bytes(part.bytes());
+          }
+        }
+        return new PendingUpload(bytes(upload.bytes()), parts);
+      } catch (IOException | RuntimeException e) {
+        abortQuietly(uploader, upload, dst, e);
+        throw e;
+      }
+    }
+  }
+
+  /** Completes the upload to {@code dst}: the object appears whole. */
+  static void complete(Path dst, PendingUpload pending, Configuration conf) throws IOException {
+    Map<Integer, PartHandle> parts = new HashMap<>();
+    for (int i = 0; i < pending.parts().length; i++) {
+      parts.put(i + 1, BBPartHandle.from(ByteBuffer.wrap(pending.parts()[i])));
+    }
+    try (MultipartUploader uploader = uploader(dst, conf)) {
+      FutureIO.awaitFuture(uploader.complete(handle(pending), dst, parts));
+    }
+  }
+
+  /**
+   * Aborts the upload to {@code dst}: its parts are deleted and no object appears. An upload already completed or
+   * aborted is left as it is.
+   */
+  static void abort(Path dst, PendingUpload pending, Configuration conf) throws IOException {
+    try (MultipartUploader uploader = uploader(dst, conf)) {
+      FutureIO.awaitFuture(uploader.abort(handle(pending), dst));
+    } catch (java.io.FileNotFoundException gone) {
+      // no such upload any more
+    }
+  }
+
+  /**
+   * Aborts every upload recorded in {@code journal} but those of {@code published}: the uploads of tasks whose parts
+   * the job does not publish (a failed job, a failed or duplicate attempt, a task that committed after the job
+   * failed). An upload already completed or aborted is left as it is.
+   */
+  static void abortUnpublished(Path journal, List<StagedPart> published, Configuration conf) throws IOException {
+    FileSystem fs = journal.getFileSystem(conf);
+    FileStatus[] records;
+    try {
+      records = fs.listStatus(journal);
+    } catch (java.io.FileNotFoundException e) {
+      return; // no task began an upload
+    }
+    java.util.Set<String> kept = new java.util.HashSet<>();
+    for (StagedPart part : published) {
+      kept.add(Base64.getEncoder().encodeToString(part.upload().upload()));
+    }
+    for (FileStatus status : records) {
+      String[] record;
+      try (InputStream in = fs.open(status.getPath())) {
+        record = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+      }
+      if (record.length == 2 && !kept.contains(record[1])) {
+        abort(new Path(URI.create(record[0])), new PendingUpload(Base64.getDecoder().decode(record[1]), null), conf);
+      }
+    }
+  }
+
+  /** Records an upload begun: the object's URI and the upload's handle, one line each. */
+  private static void record(Path journal, Path dst, byte[] upload, Configuration conf) throws IOException {
+    Path file = new Path(journal, UUID.randomUUID().toString());
+    try (FSDataOutputStream out = file.getFileSystem(conf).create(file, false)) {
+      out.write((dst.toUri() + "\n" + Base64.getEncoder().encodeToString(upload)).getBytes(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static MultipartUploader uploader(Path dst, Configuration conf) throws IOException {
+    return dst.getFileSystem(conf).createMultipartUploader(dst.getParent()).build();
+  }
+
+  private static UploadHandle handle(PendingUpload pending) {
+    return BBUploadHandle.from(ByteBuffer.wrap(pending.upload()));
+  }
+
+  /** Aborts after a failure, also when the failure is the task being killed: the abort must not be interrupted. */
+  private static void abortQuietly(MultipartUploader uploader, UploadHandle upload, Path dst, Exception failure) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      FutureIO.awaitFuture(uploader.abort(upload, dst));
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static byte[] bytes(ByteBuffer buffer) {
+    ByteBuffer copy = buffer.duplicate();
+    byte[] bytes = new byte[copy.remaining()];
+    copy.get(bytes);
+    return bytes;
+  }
+
+  /** The next {@code size} bytes of a stream, which stays open for the parts after. */
+  private static final class BoundedStream extends InputStream {
+    private final InputStream in;
+    private long left;
+
+    BoundedStream(InputStream in, long size) {
+      this.in = in;
+      this.left = size;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b >= 0) {
+        left--;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (left <= 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n > 0) {
+        left -= n;
+      }
+      return n;
+    }
+
+    @Override
+    public void close() {
+      // the parts after this one read on
+    }
+  }
+}

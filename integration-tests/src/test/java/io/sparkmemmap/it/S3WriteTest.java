@@ -1,0 +1,200 @@
+package io.sparkmemmap.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparkmemmap.Python;
+import io.sparkmemmap.it.harness.ItEnvironment;
+import io.sparkmemmap.it.harness.S3Server;
+import io.sparkmemmap.it.harness.S3ServerExtension;
+import io.sparkmemmap.it.harness.SparkSessions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Writes to a real S3 server (S3Proxy on 127.0.0.1) through S3A: directories of parts published without rename
+ * (each task's part a multipart upload that job commit completes), every save mode, single files, and failed jobs
+ * that leave no object and no pending upload. NumPy checks what is downloaded.
+ */
+@ExtendWith(S3ServerExtension.class)
+class S3WriteTest {
+  private static SparkSession spark;
+  private static Path local;
+
+  @BeforeAll
+  static void setUp(S3Server s3) {
+    spark = SparkSessions.local("S3WriteTest", s3.sparkConf());
+    local = ItEnvironment.workDir("s3-write");
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  /** Rows {@code [from, to)} as {@code (id int64, x float64 = id / 4)} in {@code partitions} partitions. */
+  private static Dataset<Row> rows(long from, long to, int partitions) {
+    // JUnit runs each test in a thread of its own (a timeout per test), where no session is active; Spark then
+    // loads catalogs registered at run time with an empty configuration (CATALOG_NOT_FOUND for `npy`).
+    SparkSession.setActiveSession(spark);
+    return spark.range(from, to, 1, partitions).selectExpr("id", "CAST(id AS DOUBLE) / 4 AS x");
+  }
+
+  @Test
+  void directoryPartsAppearAtCommitWithoutRename(S3Server s3) throws Exception {
+    String key = "dir/ids";
+    long copiesBefore = serverSideCopies(s3);
+    rows(0, 300_000, 3).write().format("npy").save(s3.url(key));
+
+    List<String> names = objectNames(s3, key);
+    assertEquals(4, names.size(), "three parts and _SUCCESS: " + names);
+    assertTrue(names.contains("_SUCCESS"), names.toString());
+    assertTrue(names.stream().filter(n -> !n.equals("_SUCCESS")).allMatch(n -> n.matches("part-0000[0-2]-.*\\.npy")),
+        names.toString());
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+    assertEquals(copiesBefore, serverSideCopies(s3), "server-side copies (S3A renames by copying)");
+    assertOnlyObjects(s3, "dir/", names.stream().map(n -> "dir/ids/" + n).toList());
+    assertNumpyReads(s3, key, 0, 300_000);
+  }
+
+  @Test
+  void everySaveMode(S3Server s3) throws Exception {
+    String key = "modes/ids";
+    rows(0, 1000, 2).write().format("npy").save(s3.url(key));
+
+    Exception exists = assertThrows(Exception.class,
+        () -> rows(5000, 6000, 2).write().format("npy").save(s3.url(key)));
+    assertTrue(String.valueOf(exists.getMessage()).contains("already exists"), exists.toString());
+    rows(5000, 6000, 2).write().format("npy").mode("ignore").save(s3.url(key));
+    assertNumpyReads(s3, key, 0, 1000);
+
+    rows(1000, 2500, 3).write().format("npy").mode("append").save(s3.url(key));
+    assertNumpyReads(s3, key, 0, 2500);
+    List<String> appended = objectNames(s3, key);
+    assertEquals(6, appended.size(), "two parts, three appended and _SUCCESS: " + appended);
+    assertTrue(appended.stream().anyMatch(n -> n.startsWith("part-00004-")), "appended parts numbered after: "
+        + appended);
+
+    rows(7, 20, 1).write().format("npy").mode("overwrite").save(s3.url(key));
+    assertNumpyReads(s3, key, 7, 20);
+    assertEquals(2, objectNames(s3, key).size(), "one part and _SUCCESS: " + objectNames(s3, key));
+
+    rows(0, 0, 1).write().format("npy").mode("overwrite").save(s3.url(key));
+    assertNumpyReads(s3, key, 0, 0);
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+  }
+
+  @Test
+  void singleFileEveryMode(S3Server s3) throws Exception {
+    String key = "single/ids.npy";
+    rows(0, 50_000, 3).write().format("npy").option("singleFile", "true").save(s3.url(key));
+    assertNumpyReads(s3, key, 0, 50_000);
+    rows(50_000, 70_000, 2).write().format("npy").mode("append").save(s3.url(key));
+    assertNumpyReads(s3, key, 0, 70_000);
+    rows(3, 9, 2).write().format("npy").option("singleFile", "true").mode("overwrite").save(s3.url(key));
+    assertNumpyReads(s3, key, 3, 9);
+    assertOnlyObjects(s3, "single/", List.of(key));
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+  }
+
+  /**
+   * A task that fails after other tasks uploaded their parts fails the job: no object appears, the old output of an
+   * overwrite is untouched, and no upload is left pending.
+   */
+  @Test
+  void failedJobLeavesNoObjectAndNoPendingUpload(S3Server s3) throws Exception {
+    Dataset<Row> failing = rows(0, 400_000, 4)
+        .selectExpr("id", "IF(id = 399999, raise_error('the last row fails'), x) AS x");
+
+    Exception failed = assertThrows(Exception.class, () -> failing.write().format("npy").save(s3.url("failed/ids")));
+    assertTrue(String.valueOf(failed.getMessage()).contains("the last row fails"), failed.toString());
+    assertOnlyObjects(s3, "failed/", List.of());
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+
+    rows(0, 10, 1).write().format("npy").save(s3.url("failed/kept"));
+    List<String> kept = objectNames(s3, "failed/kept");
+    assertThrows(Exception.class, () -> failing.write().format("npy").mode("overwrite").save(s3.url("failed/kept")));
+    assertEquals(kept, objectNames(s3, "failed/kept"), "the output an overwrite that failed would have replaced");
+    assertNumpyReads(s3, "failed/kept", 0, 10);
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+
+    assertThrows(Exception.class,
+        () -> failing.write().format("npy").option("singleFile", "true").save(s3.url("failed/single.npy")));
+    assertOnlyObjects(s3, "failed/", kept.stream().map(n -> "failed/kept/" + n).toList());
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+  }
+
+  /** Names of the objects under {@code key}/, sorted. */
+  private static List<String> objectNames(S3Server s3, String key) throws IOException {
+    List<String> names = new ArrayList<>();
+    for (FileStatus status : s3.fileSystem().listStatus(new org.apache.hadoop.fs.Path(s3.url(key)))) {
+      names.add(status.getPath().getName());
+    }
+    names.sort(null);
+    return names;
+  }
+
+  /** The objects under {@code prefix} are exactly {@code expected}, and no upload is pending. */
+  private static void assertOnlyObjects(S3Server s3, String prefix, List<String> expected) throws IOException {
+    List<String> sorted = new ArrayList<>(expected);
+    sorted.sort(null);
+    assertEquals(sorted, s3.objects(prefix), "objects under " + prefix);
+    assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+  }
+
+  /** The harness sees an upload left pending (S3A's multipart uploader, as the connector uses it), and its abort. */
+  @Test
+  void pendingUploadsAreSeen(S3Server s3) throws Exception {
+    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(s3.url("pending/object"));
+    try (org.apache.hadoop.fs.MultipartUploader uploader =
+        s3.fileSystem().createMultipartUploader(dst.getParent()).build()) {
+      org.apache.hadoop.fs.UploadHandle upload = uploader.startUpload(dst).get();
+      byte[] bytes = new byte[1000];
+      uploader.putPart(upload, 1, true, dst, new java.io.ByteArrayInputStream(bytes), bytes.length).get();
+      assertEquals(List.of(), s3.objects("pending/"), "objects while the upload is pending");
+      assertTrue(!s3.pendingUploads().isEmpty(), "a pending upload is seen");
+      uploader.abort(upload, dst).get();
+    }
+    assertEquals(List.of(), s3.pendingUploads(), "after the abort");
+  }
+
+  /**
+   * Copy requests Spark's S3A client made so far (its one cached instance serves the driver and the local
+   * executors): S3A renames an object by copying it.
+   */
+  private static long serverSideCopies(S3Server s3) throws IOException {
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.get(java.net.URI.create(s3.url("")),
+        spark.sessionState().newHadoopConf());
+    Long copies = fs.getStorageStatistics().getLong("object_copy_requests");
+    assertTrue(copies != null, "S3A counts copy requests: " + fs.getStorageStatistics());
+    return copies;
+  }
+
+  /** Downloads the object or the parts at {@code key}; NumPy finds ids {@code [from, to)} and x = id / 4. */
+  private static void assertNumpyReads(S3Server s3, String key, long from, long to) throws IOException {
+    Path copy = ItEnvironment.workDir("s3-write-check");
+    s3.download(key, copy.resolve("out"));
+    Python.run("import glob, os\n"
+        + "p = " + Python.literal(copy.resolve("out")) + "\n"
+        + "files = [p] if os.path.isfile(p) else sorted(glob.glob(os.path.join(p, 'part-*.npy')))\n"
+        + "arrays = [np.load(f) for f in files]\n"
+        + "assert arrays, 'no array in ' + p\n"
+        + "a = np.concatenate(arrays)\n"
+        + "assert a.dtype == np.dtype([('id', '<i8'), ('x', '<f8')]), a.dtype\n"
+        + "assert (a['id'] == np.arange(" + from + ", " + to + ")).all(), (a.shape, a['id'][:5])\n"
+        + "assert (a['x'] == a['id'] / 4).all()\n");
+  }
+}
