@@ -1,8 +1,10 @@
 package io.sparkmemmap.write;
 
+import io.sparkmemmap.format.DType;
+import io.sparkmemmap.format.NumpyDescr;
 import io.sparkmemmap.format.megatron.MegatronDType;
 import java.nio.ByteBuffer;
-import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.types.ByteType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DoubleType;
@@ -12,17 +14,31 @@ import org.apache.spark.sql.types.LongType;
 import org.apache.spark.sql.types.ShortType;
 
 /**
- * Encodes the elements of a Spark array as a token dtype, little-endian, refusing nulls and values the dtype cannot
+ * Encodes an element of a Spark array as a token dtype, little-endian, refusing nulls and values the dtype cannot
  * hold exactly (a token id of 70000 in {@code uint16} is an error, never a wrapped id).
  */
-final class ElementEncoder {
+final class ElementEncoder extends ValueEncoder {
   private final DataType elementType;
   private final MegatronDType dtype;
   private final boolean integral;
   private final long min;
   private final long max;
 
-  ElementEncoder(DataType elementType, MegatronDType dtype) {
+  /** The token encoding of a Megatron write, sent to its tasks. */
+  record Tokens(String column, DataType elementType, MegatronDType dtype) implements ElementEncoding {
+    @Override
+    public ValueEncoder valueEncoder() {
+      return new ElementEncoder(column, elementType, dtype);
+    }
+
+    @Override
+    public DType elementDType() {
+      return NumpyDescr.parse(dtype.numpyDescr());
+    }
+  }
+
+  ElementEncoder(String column, DataType elementType, MegatronDType dtype) {
+    super(column, dtype.itemSize());
     if (!(elementType instanceof ByteType || elementType instanceof ShortType || elementType instanceof IntegerType
         || elementType instanceof LongType || elementType instanceof FloatType
         || elementType instanceof DoubleType)) {
@@ -47,45 +63,51 @@ final class ElementEncoder {
   }
 
   /**
-   * Writes the elements into {@code out} (which has room for them) and returns the largest, as a double.
+   * Writes element {@code i} at {@code pos}.
    *
-   * @throws NpyWriteException on a null or a value out of the dtype's range, naming the element
+   * @throws NpyWriteException on a null or a value out of the dtype's range
    */
-  double encode(ArrayData elements, ByteBuffer out) throws NpyWriteException {
-    int n = elements.numElements();
-    double largest = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < n; i++) {
-      if (elements.isNullAt(i)) {
-        throw new NpyWriteException("element " + i + " is null, which a token cannot be");
-      }
-      if (integral) {
-        long v = integer(elements, i);
-        if (v < min || v > max) {
-          throw new NpyWriteException("element " + i + " is " + v + ", outside the range [" + min + ", " + max
-              + "] of dtype " + dtype.name().toLowerCase(java.util.Locale.ROOT));
-        }
-        switch (dtype.itemSize()) {
-          case 1: out.put((byte) v); break;
-          case 2: out.putShort((short) v); break;
-          case 4: out.putInt((int) v); break;
-          default: out.putLong(v); break;
-        }
-        largest = Math.max(largest, v);
-      } else {
-        double v = elementType instanceof FloatType ? elements.getFloat(i)
-            : elementType instanceof DoubleType ? elements.getDouble(i) : integer(elements, i);
-        if (dtype == MegatronDType.FLOAT32) {
-          out.putFloat((float) v);
-        } else {
-          out.putDouble(v);
-        }
-        largest = Math.max(largest, v);
-      }
+  @Override
+  void encode(SpecializedGetters elements, int i, ByteBuffer out, int pos) {
+    if (elements.isNullAt(i)) {
+      encodeNull(out, pos);
     }
-    return largest;
+    if (integral) {
+      long v = integer(elements, i, elementType);
+      if (v < min || v > max) {
+        throw new NpyWriteException("column '" + column + "' holds " + v + ", outside the range [" + min + ", " + max + "] of dtype "
+            + dtype.name().toLowerCase(java.util.Locale.ROOT));
+      }
+      switch (dtype.itemSize()) {
+        case 1: out.put(pos, (byte) v); break;
+        case 2: out.putShort(pos, (short) v); break;
+        case 4: out.putInt(pos, (int) v); break;
+        default: out.putLong(pos, v); break;
+      }
+    } else if (dtype == MegatronDType.FLOAT32) {
+      out.putFloat(pos, (float) value(elements, i, elementType));
+    } else {
+      out.putDouble(pos, value(elements, i, elementType));
+    }
   }
 
-  private long integer(ArrayData elements, int i) {
+  @Override
+  void encodeNull(ByteBuffer out, int pos) {
+    throw new NpyWriteException("column '" + column + "' holds a null, which a token cannot be");
+  }
+
+  @Override
+  boolean writesNulls() {
+    return false;
+  }
+
+  /** Element {@code i}, which is not null, as a double: what the dtype warnings compare. */
+  static double value(SpecializedGetters elements, int i, DataType elementType) {
+    return elementType instanceof FloatType ? elements.getFloat(i)
+        : elementType instanceof DoubleType ? elements.getDouble(i) : integer(elements, i, elementType);
+  }
+
+  private static long integer(SpecializedGetters elements, int i, DataType elementType) {
     if (elementType instanceof ByteType) {
       return elements.getByte(i);
     } else if (elementType instanceof ShortType) {

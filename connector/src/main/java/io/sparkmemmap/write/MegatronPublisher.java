@@ -23,9 +23,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Job commit of a Megatron write: the committed tasks' data parts become {@code prefix.bin} (kernel-side copies on
- * the local file system, {@link OutputFiles#assemble}), their lengths parts {@code prefix.idx}, written by
- * {@link MegatronIndexWriter} in bounded chunks (the driver reads six bytes per sequence, never a token). Both are
+ * Job commit of a Megatron write: the committed tasks' element parts become {@code prefix.bin} (kernel-side copies
+ * on the local file system, {@link OutputFiles#assemble}), the lengths of their index parts and their marks parts
+ * ({@link SequenceMarks}) {@code prefix.idx}, written by {@link MegatronIndexWriter} in bounded chunks (the driver
+ * reads eighteen bytes per sequence, never a token). Both are
  * made in the staging directory and published by rename, the {@code .bin} first and the {@code .idx} last: Megatron
  * treats an existing {@code .idx} as a finished dataset. An overwrite removes the old {@code .idx} before it
  * replaces anything.
@@ -43,19 +44,19 @@ final class MegatronPublisher {
   static final int OPTIMAL_DTYPE_THRESHOLD = 65500;
   private static final int CHUNK = 1 << 16;
 
-  private final RecordsJob job;
+  private final RecordWriteJob job;
   private final MegatronTarget target;
   private final OutputFiles files;
   private final FileSystem fs;
 
-  MegatronPublisher(RecordsJob job, MegatronTarget target, OutputFiles files, FileSystem fs) {
+  MegatronPublisher(RecordWriteJob job, MegatronTarget target, OutputFiles files, FileSystem fs) {
     this.job = job;
     this.target = target;
     this.files = files;
     this.fs = fs;
   }
 
-  void publish(List<StagedRecords> parts) throws IOException {
+  void publish(List<RecordPart> parts) throws IOException {
     Path bin = target.bin();
     Path idx = target.idx();
     MegatronIndex existing = target.appendTo() ? existingIndex() : null;
@@ -63,8 +64,8 @@ final class MegatronPublisher {
     Path stagedBin = new Path(target.staging(), "assembled.bin");
     long oldBinBytes = writeIndex(stagedIdx, parts, existing);
     List<ByteRange> ranges = new ArrayList<>();
-    for (StagedRecords part : parts) {
-      ranges.add(new ByteRange(part.dataPath(), 0, part.dataBytes()));
+    for (RecordPart part : parts) {
+      ranges.add(new ByteRange(RecordPart.path(part.elementsFile()), 0, part.elements() * target.dtype().itemSize()));
     }
     if (existing != null && files.isLocal()) {
       growInPlace(bin, oldBinBytes, ranges);
@@ -110,14 +111,14 @@ final class MegatronPublisher {
    * Writes the index of the old pair's sequences (when appending) and the parts' into {@code staged}; returns the
    * bytes of the old {@code .bin} the old index describes.
    */
-  private long writeIndex(Path staged, List<StagedRecords> parts, MegatronIndex existing) throws IOException {
+  private long writeIndex(Path staged, List<RecordPart> parts, MegatronIndex existing) throws IOException {
     long newSequences = 0;
     long newDocuments = 0;
     Object previousLast = null;
-    for (StagedRecords part : parts) {
+    for (RecordPart part : parts) {
       newSequences += part.records();
       newDocuments += countDocumentStarts(part) - (continues(previousLast, part) ? 1 : 0);
-      previousLast = part.lastDocument();
+      previousLast = part.marks().lastDocument();
     }
     long oldSequences = existing == null ? 0 : existing.sequenceCount();
     long oldDocuments = existing == null ? 0 : existing.documents();
@@ -126,16 +127,16 @@ final class MegatronPublisher {
     long oldBinBytes = 0;
     try {
       try (FileChannel channel = FileChannel.open(local, StandardOpenOption.WRITE)) {
-        MegatronIndexWriter writer = MegatronIndexWriter.open(channel, target.idx().toString(), job.dtype(),
-            sequences, oldDocuments + newDocuments + 1, job.multimodal());
+        MegatronIndexWriter writer = MegatronIndexWriter.open(channel, target.idx().toString(), target.dtype(),
+            sequences, oldDocuments + newDocuments + 1, job.marks().multimodal());
         if (existing != null) {
           oldBinBytes = copyOld(existing, writer);
         }
         previousLast = null;
         long sequence = oldSequences;
-        for (StagedRecords part : parts) {
+        for (RecordPart part : parts) {
           sequence = appendPart(part, writer, sequence, continues(previousLast, part));
-          previousLast = part.lastDocument();
+          previousLast = part.marks().lastDocument();
         }
         writer.appendDocumentIndices(new long[] {sequences}, 0, 1);
         writer.finish();
@@ -153,17 +154,18 @@ final class MegatronPublisher {
   }
 
   /** Whether a part's first record continues the document the part before it ended with. */
-  private boolean continues(Object previousLast, StagedRecords part) {
-    return job.documentOrdinal() >= 0 && previousLast != null && Objects.equals(previousLast, part.firstDocument());
+  private boolean continues(Object previousLast, RecordPart part) {
+    return job.marks().documentOrdinal() >= 0 && previousLast != null
+        && Objects.equals(previousLast, part.marks().firstDocument());
   }
 
-  private long countDocumentStarts(StagedRecords part) throws IOException {
+  private long countDocumentStarts(RecordPart part) throws IOException {
     long starts = 0;
-    try (DataInputStream in = lengths(part)) {
-      byte[] entry = new byte[RecordsJob.ENTRY_BYTES];
+    try (DataInputStream in = open(part.marks().file())) {
+      byte[] entry = new byte[SequenceMarks.ENTRY_BYTES];
       for (long r = 0; r < part.records(); r++) {
         in.readFully(entry);
-        if (entry[4] == RecordsJob.STARTS_DOCUMENT) {
+        if (entry[0] == SequenceMarks.STARTS_DOCUMENT) {
           starts++;
         }
       }
@@ -171,25 +173,27 @@ final class MegatronPublisher {
     return starts;
   }
 
-  /** Appends a part's lengths, modes and document starts; returns the sequence index after it. */
-  private long appendPart(StagedRecords part, MegatronIndexWriter writer, long first, boolean continues)
+  /** Appends a part's lengths (of its index pairs), modes and document starts; returns the sequence after it. */
+  private long appendPart(RecordPart part, MegatronIndexWriter writer, long first, boolean continues)
       throws IOException {
     int[] lengths = new int[CHUNK];
-    byte[] modes = job.multimodal() ? new byte[CHUNK] : null;
+    byte[] modes = job.marks().multimodal() ? new byte[CHUNK] : null;
     long[] starts = new long[CHUNK];
-    ByteBuffer entry = ByteBuffer.allocate(RecordsJob.ENTRY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer pair = ByteBuffer.allocate(RecordDataWriter.PAIR_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    byte[] entry = new byte[SequenceMarks.ENTRY_BYTES];
     long sequence = first;
-    try (DataInputStream in = lengths(part)) {
+    try (DataInputStream index = open(part.indexFile()); DataInputStream marks = open(part.marks().file())) {
       for (long done = 0; done < part.records(); ) {
         int n = (int) Math.min(CHUNK, part.records() - done);
         int documents = 0;
         for (int i = 0; i < n; i++) {
-          in.readFully(entry.clear().array());
-          lengths[i] = entry.getInt(0);
+          index.readFully(pair.array());
+          lengths[i] = (int) pair.getLong(8);
+          marks.readFully(entry);
           if (modes != null) {
-            modes[i] = entry.get(5);
+            modes[i] = entry[1];
           }
-          boolean start = entry.get(4) == RecordsJob.STARTS_DOCUMENT && !(continues && done + i == 0);
+          boolean start = entry[0] == SequenceMarks.STARTS_DOCUMENT && !(continues && done + i == 0);
           if (start) {
             starts[documents++] = sequence + i;
           }
@@ -203,8 +207,8 @@ final class MegatronPublisher {
     return sequence;
   }
 
-  private DataInputStream lengths(StagedRecords part) throws IOException {
-    return new DataInputStream(new BufferedInputStream(fs.open(part.lengthsPath()), 1 << 20));
+  private DataInputStream open(String part) throws IOException {
+    return new DataInputStream(new BufferedInputStream(fs.open(RecordPart.path(part)), 1 << 20));
   }
 
   /** Copies the old index's sequences and documents (not its final S); returns the old {@code .bin}'s bytes. */
@@ -260,12 +264,12 @@ final class MegatronPublisher {
    * with larger token ids is valid but not what Megatron's tools would have written, and an inferred int32 write of
    * ids that all fit is twice the size it needs.
    */
-  private void warnAboutDtype(List<StagedRecords> parts) {
-    double max = parts.stream().mapToDouble(StagedRecords::maxElement).max().orElse(Double.NEGATIVE_INFINITY);
-    if (job.dtype() == io.sparkmemmap.format.megatron.MegatronDType.UINT16 && max >= OPTIMAL_DTYPE_THRESHOLD) {
+  private void warnAboutDtype(List<RecordPart> parts) {
+    double max = parts.stream().mapToDouble(p -> p.marks().maxElement()).max().orElse(Double.NEGATIVE_INFINITY);
+    if (target.dtype() == io.sparkmemmap.format.megatron.MegatronDType.UINT16 && max >= OPTIMAL_DTYPE_THRESHOLD) {
       LOG.warn("{}: token ids reach {}, at or above the {} from which Megatron's optimal_dtype chooses int32 over "
           + "the uint16 written", target.idx(), (long) max, OPTIMAL_DTYPE_THRESHOLD);
-    } else if (!target.dtypeGiven() && job.dtype() == io.sparkmemmap.format.megatron.MegatronDType.INT32
+    } else if (!target.dtypeGiven() && target.dtype() == io.sparkmemmap.format.megatron.MegatronDType.INT32
         && max < OPTIMAL_DTYPE_THRESHOLD && max >= 0) {
       LOG.warn("{}: written as int32, inferred from the int column, but every token id is below {}, where "
           + "Megatron's optimal_dtype chooses uint16; option dtype=uint16 halves the .bin", target.idx(),

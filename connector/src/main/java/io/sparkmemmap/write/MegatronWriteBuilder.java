@@ -91,7 +91,7 @@ public final class MegatronWriteBuilder implements WriteBuilder, SupportsTruncat
         prefix = new Path(prefix.getParent(), prefix.getName().substring(0, prefix.getName().length() - 4));
       }
       Path staging = new Path(prefix.getParent(), "." + prefix.getName() + ".spark-memmap-" + queryId);
-      MegatronTarget probe = new MegatronTarget(prefix, mode, false, false, staging);
+      MegatronTarget probe = new MegatronTarget(prefix, mode, false, null, false, staging);
       boolean binExists = fs.exists(probe.bin());
       boolean idxExists = fs.exists(probe.idx());
       if (mode == WriteMode.CREATE && (binExists || idxExists)) {
@@ -105,11 +105,15 @@ public final class MegatronWriteBuilder implements WriteBuilder, SupportsTruncat
       }
       MegatronIndex existing = appending ? existing(fs, probe.idx()) : null;
       Columns columns = Columns.of(prefix.toString(), schema, options, existing);
-      MegatronTarget target = new MegatronTarget(prefix, mode, appending, columns.dtypeGiven, staging);
-      RecordsJob job = new RecordsJob(path, staging.toUri().toString(), columns.elements, columns.elementsName,
-          columns.elementType, columns.dtype, columns.document, columns.documentType, columns.mode,
-          columns.modeType, new HadoopConf(conf));
-      return new RecordsWrite(job, target, OutputFiles.of(fs, conf), fs);
+      MegatronTarget target = new MegatronTarget(prefix, mode, appending, columns.dtype, columns.dtypeGiven,
+          staging);
+      OutputFiles files = OutputFiles.of(fs, conf);
+      RecordWriteJob job = new RecordWriteJob(path,
+          new ElementEncoder.Tokens(columns.elementsName, columns.elementType, columns.dtype), columns.elements,
+          columns.elementsName, queryId, staging.toUri().toString(), files.isLocal(), new HadoopConf(conf),
+          new SequenceMarks(columns.document, columns.documentType, columns.mode, columns.modeType,
+              columns.elementType));
+      return new RecordsWrite(job, target, files, fs);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to " + path + ": " + e.getMessage(), e);
     }
@@ -207,7 +211,7 @@ public final class MegatronWriteBuilder implements WriteBuilder, SupportsTruncat
         }
       }
       try {
-        new ElementEncoder(c.elementType, c.dtype);
+        new ElementEncoder(elementsName, c.elementType, c.dtype);
       } catch (IllegalArgumentException e) {
         throw refused(prefix, "column '" + elementsName + "': " + e.getMessage());
       }

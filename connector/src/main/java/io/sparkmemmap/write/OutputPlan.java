@@ -21,7 +21,7 @@ import org.apache.spark.sql.types.DataType;
  * them, each task learns them from its first rows ({@link #resolve}), and the job checks that all tasks agree.
  * Lengths travel as a {@code long[]} indexed like {@link #arrayColumns()}, {@code -1} while unknown.
  */
-final class OutputPlan implements Serializable {
+final class OutputPlan implements ElementEncoding {
   private static final long serialVersionUID = 1L;
 
   /** How the columns of a row map to the element. */
@@ -139,7 +139,13 @@ final class OutputPlan implements Serializable {
    * The encoder of the one column's value on its own, for writers that place each value themselves (the elements
    * of a variable-length record): only for a single column without arrays, whose value has one size.
    */
-  ValueEncoder valueEncoder() {
+  @Override
+  public DType elementDType() {
+    return dtype(new long[0]);
+  }
+
+  @Override
+  public ValueEncoder valueEncoder() {
     if (form != Form.SINGLE || !arrays.isEmpty()) {
       throw new IllegalStateException("only a single column of one size has a value encoder, not " + form
           + " with arrays " + arrayColumns());

@@ -45,7 +45,7 @@ final class RaggedPublisher {
         .filter(p -> p != null && p.hasRecords())
         .sorted(Comparator.comparingInt(RecordPart::partitionId))
         .toList();
-    DType dtype = job.element().dtype(new long[0]);
+    DType dtype = job.element().elementDType();
     Path dataFile = new Path(target.path(), RaggedData.FILE_NAME);
     Path indexFile = new Path(target.path(), RaggedIndex.FILE_NAME);
     PathState state = files.state(target.path());

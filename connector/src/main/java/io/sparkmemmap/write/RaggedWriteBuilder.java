@@ -98,7 +98,7 @@ public final class RaggedWriteBuilder implements WriteBuilder, SupportsTruncate 
       OutputPlan element = planElement(column, writeOptions, existing);
       Path staging = found.staging(queryId);
       RecordWriteJob job = new RecordWriteJob(path, element, ordinal, column.name(), queryId,
-          staging.toUri().toString(), found.files().isLocal(), new HadoopConf(conf));
+          staging.toUri().toString(), found.files().isLocal(), new HadoopConf(conf), null);
       return new RaggedWrite(job, new OutputTarget(found.path(), mode, false, staging), found.files());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to " + path + ": " + e.getMessage(), e);

@@ -16,11 +16,12 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.connector.write.DataWriter;
 
 /**
- * Writes one task's records into two staging files ({@link StagingFile}, preallocated and filled): the elements of
- * every record back to back, and a {@code [start, length]} int64 pair per record, starts counted from the task's
- * first element. Neither has a header: the job puts the parts of all tasks behind one, and shifts each task's
- * starts by the elements of the tasks before it. Targets off the local file system are staged on local disk and
- * uploaded at commit, as {@link NpyDataWriter} does.
+ * Writes one task's records, for ragged and Megatron writes alike, into staging files ({@link StagingFile},
+ * preallocated and filled): the elements of every record back to back, encoded as the job's
+ * {@link ElementEncoding} says, and a {@code [start, length]} int64 pair per record, starts counted from the task's
+ * first element; a Megatron write adds its {@link SequenceMarks} part. None has a header: the job puts the parts of
+ * all tasks behind one ({@link RaggedPublisher}, {@link MegatronPublisher}). Targets off the local file system are
+ * staged on local disk and uploaded at commit, as {@link NpyDataWriter} does.
  */
 final class RecordDataWriter implements DataWriter<InternalRow> {
   static final int PAIR_BYTES = 16;
@@ -32,6 +33,7 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
   private final List<org.apache.hadoop.fs.Path> uploaded = new ArrayList<>();
   private StagingFile elements;
   private StagingFile index;
+  private SequenceMarks.Task marks;
   private long records;
   private long elementCount;
 
@@ -46,7 +48,7 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
   public void write(InternalRow row) throws IOException {
     if (row.isNullAt(job.ordinal())) {
       throw refused("column '" + job.column() + "' holds a null array (row " + records + " of partition "
-          + partitionId + "); a ragged row cannot be null: drop or fill the nulls first (an empty array is a row "
+          + partitionId + "); a record cannot be null: drop or fill the nulls first (an empty array is a record "
           + "of length 0)", null);
     }
     if (elements == null) {
@@ -67,6 +69,13 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
             + ")", e);
       }
     }
+    if (marks != null) {
+      try {
+        marks.add(row, array);
+      } catch (NpyWriteException e) {
+        throw refused(e.getMessage() + " (row " + records + " of partition " + partitionId + ")", e);
+      }
+    }
     int pos = index.nextRow();
     index.buffer().putLong(pos, elementCount).putLong(pos + 8, n);
     elementCount += n;
@@ -80,6 +89,10 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
   private void open() throws IOException {
     elements = StagingFile.create(stagedFile("elements"), 0, element.byteSize);
     index = StagingFile.create(stagedFile("index"), 0, PAIR_BYTES);
+    if (job.marks() != null) {
+      marks = new SequenceMarks.Task(job.marks(), StagingFile.create(stagedFile("marks"), 0,
+          SequenceMarks.ENTRY_BYTES));
+    }
   }
 
   /** Unique per attempt, so that a retried or speculative attempt never meets another's file. */
@@ -101,8 +114,13 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
     }
     elements.finish(new byte[0], elementCount);
     index.finish(new byte[0], records);
+    SequenceMarks.Staged stagedMarks = null;
+    if (marks != null) {
+      marks.file().finish(new byte[0], records);
+      stagedMarks = marks.staged(staged(marks.file(), "marks"));
+    }
     return new RecordPart(partitionId, taskId, staged(elements, "elements"), elementCount, staged(index, "index"),
-        records);
+        records, stagedMarks);
   }
 
   /** The URI the job finds a finished staging file at: where it is, or where it was uploaded to. */
@@ -122,7 +140,7 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
   @Override
   public void abort() throws IOException {
     try {
-      for (StagingFile file : new StagingFile[] {elements, index}) {
+      for (StagingFile file : stagingFiles()) {
         if (file != null) {
           file.delete();
         }
@@ -134,9 +152,13 @@ final class RecordDataWriter implements DataWriter<InternalRow> {
     }
   }
 
+  private StagingFile[] stagingFiles() {
+    return new StagingFile[] {elements, index, marks == null ? null : marks.file()};
+  }
+
   @Override
   public void close() throws IOException {
-    for (StagingFile file : new StagingFile[] {elements, index}) {
+    for (StagingFile file : stagingFiles()) {
       if (file != null) {
         file.close();
         if (!job.localTarget()) {

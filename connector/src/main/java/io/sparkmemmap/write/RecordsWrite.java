@@ -20,12 +20,12 @@ import org.apache.spark.sql.connector.write.WriterCommitMessage;
  * exactly one attempt per partition commit.
  */
 final class RecordsWrite implements Write, BatchWrite {
-  private final RecordsJob job;
+  private final RecordWriteJob job;
   private final MegatronTarget target;
   private final transient OutputFiles files;
   private final transient FileSystem fs;
 
-  RecordsWrite(RecordsJob job, MegatronTarget target, OutputFiles files, FileSystem fs) {
+  RecordsWrite(RecordWriteJob job, MegatronTarget target, OutputFiles files, FileSystem fs) {
     this.job = job;
     this.target = target;
     this.files = files;
@@ -35,7 +35,7 @@ final class RecordsWrite implements Write, BatchWrite {
   @Override
   public String description() {
     return "megatron " + target.mode().name().toLowerCase(java.util.Locale.ROOT) + " to " + target.prefix()
-        + " (" + job.dtype().name().toLowerCase(java.util.Locale.ROOT) + ")";
+        + " (" + target.dtype().name().toLowerCase(java.util.Locale.ROOT) + ")";
   }
 
   @Override
@@ -51,7 +51,7 @@ final class RecordsWrite implements Write, BatchWrite {
       throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
           + target.prefix(), e);
     }
-    return new RecordsDataWriter.Factory(job);
+    return new RecordDataWriterFactory(job);
   }
 
   @Override
@@ -61,10 +61,10 @@ final class RecordsWrite implements Write, BatchWrite {
 
   @Override
   public void commit(WriterCommitMessage[] messages) {
-    List<StagedRecords> parts = Arrays.stream(messages)
-        .map(m -> (StagedRecords) m)
-        .filter(p -> p != null && p.records() > 0)
-        .sorted(Comparator.comparingInt(StagedRecords::partitionId))
+    List<RecordPart> parts = Arrays.stream(messages)
+        .map(m -> (RecordPart) m)
+        .filter(p -> p != null && p.hasRecords())
+        .sorted(Comparator.comparingInt(RecordPart::partitionId))
         .toList();
     try {
       new MegatronPublisher(job, target, files, fs).publish(parts);
