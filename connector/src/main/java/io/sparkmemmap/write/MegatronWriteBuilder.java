@@ -21,9 +21,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
-import org.apache.spark.sql.connector.write.SupportsTruncate;
-import org.apache.spark.sql.connector.write.Write;
-import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.ByteType;
@@ -41,34 +38,16 @@ import org.apache.spark.sql.types.StructType;
  * else by the element type: int as int32, long as int64, ...), and what is at the prefix (an append keeps the old
  * pair's dtype and modes). Every problem is raised here, before any task runs or any file is made.
  */
-public final class MegatronWriteBuilder implements WriteBuilder, SupportsTruncate {
+public final class MegatronWriteBuilder extends PathWriteBuilder {
   static final String DTYPE = "dtype";
   static final String MULTIMODAL = "multimodal";
   static final String TOKENS = "tokens";
   static final String DOCUMENT = "document";
   static final String MODE = "mode";
 
-  private final String path;
-  private final Map<String, String> tableOptions;
-  private final LogicalWriteInfo info;
-  private WriteMode mode;
 
   public MegatronWriteBuilder(String path, Map<String, String> tableOptions, LogicalWriteInfo info, WriteMode mode) {
-    this.path = path;
-    this.tableOptions = tableOptions;
-    this.info = info;
-    this.mode = mode;
-  }
-
-  @Override
-  public WriteBuilder truncate() {
-    mode = WriteMode.OVERWRITE;
-    return this;
-  }
-
-  @Override
-  public Write build() {
-    return plan(info.schema(), info.options().asCaseSensitiveMap(), info.queryId());
+    super(path, tableOptions, info, mode);
   }
 
   /** CREATE TABLE without data: an empty pair (no sequences, the document indices {@code [0]}). */
@@ -79,7 +58,8 @@ public final class MegatronWriteBuilder implements WriteBuilder, SupportsTruncat
     batch.commit(new WriterCommitMessage[0]);
   }
 
-  private RecordsWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
+  @Override
+  RecordsWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
     Map<String, String> options = new HashMap<>(tableOptions);
     options.putAll(callOptions);
     Configuration conf = SparkSession.active().sessionState().newHadoopConf();

@@ -20,9 +20,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
-import org.apache.spark.sql.connector.write.SupportsTruncate;
-import org.apache.spark.sql.connector.write.Write;
-import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 import org.apache.spark.sql.internal.connector.SupportsStreamingUpdateAsAppend;
 import org.apache.spark.sql.types.StructType;
@@ -33,12 +30,8 @@ import org.apache.spark.sql.types.StructType;
  * options is raised here, on the driver, before any task runs or any file is made. A streaming query plans one
  * for each micro-batch; its output mode update is written as append (the sink only ever adds rows).
  */
-public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate, SupportsStreamingUpdateAsAppend {
+public final class NpyWriteBuilder extends PathWriteBuilder implements SupportsStreamingUpdateAsAppend {
   private final ArrayFormat format;
-  private final String path;
-  private final Map<String, String> tableOptions;
-  private final LogicalWriteInfo info;
-  private WriteMode mode;
 
   /**
    * @param tableOptions options of the table (those it was loaded with); the write's own options override them
@@ -46,22 +39,8 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate, Su
    */
   public NpyWriteBuilder(ArrayFormat format, String path, Map<String, String> tableOptions, LogicalWriteInfo info,
       WriteMode mode) {
+    super(path, tableOptions, info, mode);
     this.format = format;
-    this.path = path;
-    this.tableOptions = tableOptions;
-    this.info = info;
-    this.mode = mode;
-  }
-
-  @Override
-  public WriteBuilder truncate() {
-    mode = WriteMode.OVERWRITE;
-    return this;
-  }
-
-  @Override
-  public Write build() {
-    return plan(info.schema(), info.options().asCaseSensitiveMap(), info.queryId());
   }
 
   /**
@@ -76,7 +55,8 @@ public final class NpyWriteBuilder implements WriteBuilder, SupportsTruncate, Su
     batch.commit(new WriterCommitMessage[0]);
   }
 
-  private NpyWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
+  @Override
+  NpyWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
     Map<String, String> options = new HashMap<>(tableOptions);
     options.putAll(callOptions);
     WriteOptions writeOptions = WriteOptions.parse(path, options);

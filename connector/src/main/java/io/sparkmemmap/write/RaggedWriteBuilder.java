@@ -20,9 +20,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.write.LogicalWriteInfo;
-import org.apache.spark.sql.connector.write.SupportsTruncate;
-import org.apache.spark.sql.connector.write.Write;
-import org.apache.spark.sql.connector.write.WriteBuilder;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.StructField;
@@ -37,34 +34,12 @@ import org.apache.spark.sql.util.CaseInsensitiveStringMap;
  * {@code npy} write picks it ({@link OutputPlanner}); an append keeps the dtype of the data it adds to. Every
  * problem is raised here, on the driver, before any task runs or any file is made.
  */
-public final class RaggedWriteBuilder implements WriteBuilder, SupportsTruncate {
+public final class RaggedWriteBuilder extends PathWriteBuilder {
   static final String COLUMN = "column";
 
-  private final String path;
-  private final Map<String, String> tableOptions;
-  private final LogicalWriteInfo info;
-  private WriteMode mode;
 
-  /**
-   * @param tableOptions options of the table (those it was loaded with); the write's own options override them
-   * @param mode what the table is for: {@link WriteMode#APPEND} for a loaded table, until {@link #truncate()}
-   */
   public RaggedWriteBuilder(String path, Map<String, String> tableOptions, LogicalWriteInfo info, WriteMode mode) {
-    this.path = path;
-    this.tableOptions = tableOptions;
-    this.info = info;
-    this.mode = mode;
-  }
-
-  @Override
-  public WriteBuilder truncate() {
-    mode = WriteMode.OVERWRITE;
-    return this;
-  }
-
-  @Override
-  public Write build() {
-    return plan(info.schema(), info.options().asCaseSensitiveMap(), info.queryId());
+    super(path, tableOptions, info, mode);
   }
 
   /** Publishes an empty ragged array of the schema's array column, as CREATE TABLE without data does. */
@@ -75,7 +50,8 @@ public final class RaggedWriteBuilder implements WriteBuilder, SupportsTruncate 
     write.commit(new WriterCommitMessage[0]);
   }
 
-  private RaggedWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
+  @Override
+  RaggedWrite plan(StructType schema, Map<String, String> callOptions, String queryId) {
     Map<String, String> options = new HashMap<>(tableOptions);
     options.putAll(callOptions);
     PathOptions given = new PathOptions(path, new CaseInsensitiveStringMap(options));
