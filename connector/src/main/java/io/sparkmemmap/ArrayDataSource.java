@@ -4,6 +4,7 @@ import io.sparkmemmap.catalog.NpyCatalog;
 import io.sparkmemmap.catalog.NpyTable;
 import io.sparkmemmap.catalog.PathIdentifier;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.connector.catalog.Identifier;
 import org.apache.spark.sql.connector.catalog.SupportsCatalogOptions;
 import org.apache.spark.sql.connector.catalog.Table;
@@ -60,8 +61,19 @@ abstract class ArrayDataSource implements SupportsCatalogOptions, DataSourceRegi
     return PathIdentifier.of(options);
   }
 
+  /**
+   * The path catalog, registered in the session the load or save runs in. Spark looks the name up in the conf of the
+   * thread's active session, and in an empty conf on a thread with none (a pool's thread made before any session,
+   * JUnit's timeout threads), where every runtime-registered catalog is missing: there the session that
+   * {@link SparkSession#active()} finds, the default one, is made the thread's active session, as Spark's own
+   * {@code withActive} does, so that the lookup that follows finds the catalog registered in it.
+   */
   @Override
   public String extractCatalog(CaseInsensitiveStringMap options) {
-    return NpyCatalog.catalogName(format);
+    SparkSession spark = SparkSession.active();
+    if (SparkSession.getActiveSession().isEmpty()) {
+      SparkSession.setActiveSession(spark);
+    }
+    return NpyCatalog.catalogName(spark, format);
   }
 }

@@ -63,6 +63,35 @@ class SaveModesTest {
     }
   }
 
+  /**
+   * A thread without an active session (a pool's thread made before the session, JUnit's timeout threads) still
+   * finds the path catalog that gives every save mode: Spark looks catalogs up in the active session's conf.
+   */
+  @Test
+  void aThreadWithoutAnActiveSessionWritesAndReads() throws Exception {
+    Path target = dir.resolve("from_another_thread.npy");
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread writer = new Thread(() -> {
+      try {
+        org.apache.spark.sql.SparkSession.clearActiveSession();
+        longs(0, 10).write().format("npy").option("singleFile", "true").save(target.toString());
+        longs(10, 20).write().format("npy").mode("append").save(target.toString());
+        assertEquals(20, org.apache.spark.sql.SparkSession.active().read().format("npy").load(target.toString())
+            .count());
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    }, "no-active-session");
+    writer.start();
+    writer.join();
+    if (failure.get() != null) {
+      throw new AssertionError("a write from a thread without an active session failed", failure.get());
+    }
+    Map<String, Object> numpy = NumpyChecks.singleFile(target);
+    assertEquals("<i8", numpy.get("descr"));
+    assertEquals(20, ((List<?>) numpy.get("values")).size());
+  }
+
   @Test
   void ignoreLeavesWhatIsThere() throws IOException {
     Path target = dir.resolve("ignore.npy");

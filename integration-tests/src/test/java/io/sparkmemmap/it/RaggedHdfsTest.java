@@ -50,9 +50,6 @@ class RaggedHdfsTest {
 
   @Test
   void onePairOnHdfsFromManyTasks(MiniHdfs hdfs) throws Exception {
-    // tests run on a thread of their own (junit-platform.properties), where no session is active yet: the sources
-    // register their path catalog in the active session
-    SparkSession.setActiveSession(spark);
     String target = hdfs.url("/ragged/tokens");
     rows(0, 200_000, 4).write().format("ragged").save(target);
     rows(200_000, 230_000, 3).write().format("ragged").mode("append").save(target);

@@ -47,9 +47,6 @@ class S3WriteTest {
 
   /** Rows {@code [from, to)} as {@code (id int64, x float64 = id / 4)} in {@code partitions} partitions. */
   private static Dataset<Row> rows(long from, long to, int partitions) {
-    // JUnit runs each test in a thread of its own (a timeout per test), where no session is active; Spark then
-    // loads catalogs registered at run time with an empty configuration (CATALOG_NOT_FOUND for `npy`).
-    SparkSession.setActiveSession(spark);
     return spark.range(from, to, 1, partitions).selectExpr("id", "CAST(id AS DOUBLE) / 4 AS x");
   }
 
