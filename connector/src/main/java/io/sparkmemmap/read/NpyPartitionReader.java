@@ -21,11 +21,11 @@ import org.apache.spark.unsafe.types.UTF8String;
  * <p>Every failure is an {@link IOException} naming the file and the byte range; a fault on a mapped page (the
  * file was truncated or rewritten under the task), which the JVM raises as an {@link InternalError}, is one too.
  *
- * <p>Why copy rather than hand Spark read-only vectors over the mapping: a fault would then surface in Spark's
- * generated code, where an {@code InternalError} (a {@code VirtualMachineError}) kills the executor, and a vector
- * used after its window is unmapped would crash the JVM. The copy is cheap next to Spark's own work: summing 16
- * float32 columns of a (2^22, 16) array took about the same time either way (0.05-0.2 s per query, within noise),
- * and the reader alone was at most a third faster without it.
+ * <p>Scalar columns stored as Spark holds them are not copied when they are most of the rows: Spark reads them where
+ * they lie in the read window ({@link WindowColumnVector}), and such a reader never maps. Values out of a mapping
+ * are always copied: a fault on a mapped page would otherwise surface in Spark's generated code, where an
+ * {@code InternalError} (a {@code VirtualMachineError}) kills the executor, and a vector used after its mapping is
+ * released would crash the JVM.
  */
 final class NpyPartitionReader extends PartitionBatchReader {
   /** Batches hold at most this many bytes of array data (but at least one row), whatever {@code batchSize} says. */
