@@ -82,11 +82,13 @@ final class WriteBenchmark implements BenchmarkSuite {
   }
 
   /**
-   * Removes the previous iteration's output and writes every dirty page of the machine to disk ({@code sync}), so
+   * Removes the previous iteration's outputs and writes every dirty page of the machine to disk ({@code sync}), so
    * that no iteration waits for the write-back of an earlier one's output.
    */
-  private static void clear(Path output) throws IOException, InterruptedException {
-    BenchmarkData.delete(output);
+  static void clear(Path... outputs) throws IOException, InterruptedException {
+    for (Path output : outputs) {
+      BenchmarkData.delete(output);
+    }
     Process sync = new ProcessBuilder("sync").inheritIO().start();
     if (sync.waitFor() != 0) {
       throw new IOException("sync failed with exit code " + sync.exitValue());
