@@ -87,6 +87,23 @@ class BenchmarksTest {
     assertTrue(text.contains("VmHWM"), text);
   }
 
+  @Test
+  void megatronBenchmarkPairIsValidAndAnswersAgreeWithParquet() throws Exception {
+    Report report = run(new MegatronBenchmark());
+    long sequences = ROWS / 32;
+    assertEquals(4, report.tables().size());
+    assertEquals(sequences, report.tables().get(1).get(MegatronBenchmark.MEGATRON_COUNT).answer());
+    assertEquals(report.tables().get(2).get(MegatronBenchmark.PARQUET_LENGTHS).answer(),
+        report.tables().get(2).get(MegatronBenchmark.MEGATRON_LENGTHS).answer());
+    Row range = ((List<?>) report.tables().get(3).get(MegatronBenchmark.MEGATRON_RANGE).answer()).stream()
+        .map(Row.class::cast).findFirst().orElseThrow();
+    assertEquals(1L, range.getLong(0), "0.1% of " + sequences + " sequences, at least one");
+    String text = report.text();
+    assertTrue(text.contains("passed the strict validator: " + sequences + " sequences"), text);
+    assertTrue(text.contains("equals the merged pair of the per-task writes byte for byte"), text);
+    assertTrue(Files.notExists(CONFIG.dataDir().resolve("megatron")), "outputs removed after the run");
+  }
+
   /** Runs a benchmark and checks its results file: the machine header and a table. */
   private static Report run(BenchmarkSuite suite) throws Exception {
     Report report = suite.run(CONFIG);
