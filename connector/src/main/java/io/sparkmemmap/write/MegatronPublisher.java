@@ -123,7 +123,10 @@ final class MegatronPublisher {
     long oldSequences = existing == null ? 0 : existing.sequenceCount();
     long oldDocuments = existing == null ? 0 : existing.documents();
     long sequences = oldSequences + newSequences;
-    java.nio.file.Path local = Files.createTempFile("spark-memmap-megatron", ".idx");
+    // made in a directory of its own rather than by createTempFile, whose files are 0600: the published .idx gets
+    // the permissions of any new file (as the .bin has), so that a training job of another account can read it
+    java.nio.file.Path localDir = Files.createTempDirectory("spark-memmap-megatron");
+    java.nio.file.Path local = Files.createFile(localDir.resolve("index.idx"));
     long oldBinBytes = 0;
     try {
       try (FileChannel channel = FileChannel.open(local, StandardOpenOption.WRITE)) {
@@ -149,6 +152,7 @@ final class MegatronPublisher {
       }
     } finally {
       Files.deleteIfExists(local);
+      Files.deleteIfExists(localDir);
     }
     return oldBinBytes;
   }

@@ -57,6 +57,8 @@ class MegatronWriteTest {
     try (Stream<Path> files = Files.list(dir)) {
       assertEquals(List.of("c.bin", "c.idx"), files.map(p -> p.getFileName().toString()).sorted().toList(),
           "exactly the pair, no staging left");
+      assertEquals(Files.getPosixFilePermissions(dir.resolve("c.bin")),
+          Files.getPosixFilePermissions(dir.resolve("c.idx")), "the index is as readable as the data");
     } catch (IOException e) {
       throw new AssertionError(e);
     }
