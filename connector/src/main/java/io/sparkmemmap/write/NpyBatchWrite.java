@@ -37,6 +37,11 @@ final class NpyBatchWrite implements BatchWrite {
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
     if (job.uploadsParts()) {
       uploads = planUploads(info == null ? 0 : info.numPartitions());
+      try {
+        PartUploads.openJournal(Publisher.uploadJournal(job), job.hadoopConf().get());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot open the journal of the uploads of " + target.describe(), e);
+      }
       return new NpyDataWriterFactory(job, uploads);
     }
     createAttemptsDirectory(files, target);

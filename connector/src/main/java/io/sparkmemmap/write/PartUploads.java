@@ -39,6 +39,12 @@ import org.apache.hadoop.util.functional.FutureIO;
 final class PartUploads {
   /** Bytes per uploaded part: S3 wants at least 5 MiB in every part but the last, and at most 10 000 parts. */
   static final long PART_BYTES = 64L << 20;
+  /**
+   * The journal's mark that the job is still open: made before any task runs, deleted by the job's end before it
+   * reads the journal. A task that records its upload and then finds the mark gone aborts the upload itself, since
+   * the job's end may have read the journal before the record was there.
+   */
+  private static final String OPEN = "_open";
   private static final int MAX_PARTS = 10_000;
 
   private PartUploads() {}
@@ -63,7 +69,8 @@ final class PartUploads {
     try (MultipartUploader uploader = uploader(dst, conf)) {
       UploadHandle upload = FutureIO.awaitFuture(uploader.startUpload(dst));
       try {
-        record(journal, dst, bytes(upload.bytes()), conf);
+        Path record = record(journal, dst, bytes(upload.bytes()), conf);
+        checkJobOpen(journal, record, dst, conf);
         byte[][] parts = new byte[count][];
         try (InputStream in = Files.newInputStream(local)) {
           for (int i = 0; i < count; i++) {
@@ -73,6 +80,8 @@ final class PartUploads {
             parts[i] = bytes(part.bytes());
           }
         }
+        // the job's end may have aborted the upload while a part was in flight, which a store may then keep
+        checkJobOpen(journal, record, dst, conf);
         return new PendingUpload(bytes(upload.bytes()), parts);
       } catch (IOException | RuntimeException e) {
         abortQuietly(uploader, upload, dst, e);
@@ -111,6 +120,7 @@ final class PartUploads {
    */
   static void abortUnpublished(Path journal, List<StagedPart> published, Configuration conf) throws IOException {
     FileSystem fs = journal.getFileSystem(conf);
+    fs.delete(new Path(journal, OPEN), false);
     FileStatus[] records;
     try {
       records = fs.listStatus(journal);
@@ -122,6 +132,9 @@ final class PartUploads {
       kept.add(Base64.getEncoder().encodeToString(part.upload().upload()));
     }
     for (FileStatus status : records) {
+      if (status.getPath().getName().equals(OPEN)) {
+        continue;
+      }
       String[] record;
       try (InputStream in = fs.open(status.getPath())) {
         record = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
@@ -132,12 +145,28 @@ final class PartUploads {
     }
   }
 
+  /** Fails, so that the caller aborts its upload, when the job ended ({@link #OPEN} is gone); drops the record. */
+  private static void checkJobOpen(Path journal, Path record, Path dst, Configuration conf) throws IOException {
+    FileSystem fs = journal.getFileSystem(conf);
+    if (!fs.exists(new Path(journal, OPEN))) {
+      fs.delete(record, false);
+      throw new IOException("the job writing " + dst + " ended while this task uploaded its part");
+    }
+  }
+
+  /** Opens the journal of a job's uploads, on the driver before any task runs ({@link #OPEN}). */
+  static void openJournal(Path journal, Configuration conf) throws IOException {
+    Path open = new Path(journal, OPEN);
+    open.getFileSystem(conf).create(open, true).close();
+  }
+
   /** Records an upload begun: the object's URI and the upload's handle, one line each. */
-  private static void record(Path journal, Path dst, byte[] upload, Configuration conf) throws IOException {
+  private static Path record(Path journal, Path dst, byte[] upload, Configuration conf) throws IOException {
     Path file = new Path(journal, UUID.randomUUID().toString());
     try (FSDataOutputStream out = file.getFileSystem(conf).create(file, false)) {
       out.write((dst.toUri() + "\n" + Base64.getEncoder().encodeToString(upload)).getBytes(StandardCharsets.UTF_8));
     }
+    return file;
   }
 
   private static MultipartUploader uploader(Path dst, Configuration conf) throws IOException {
