@@ -67,15 +67,21 @@ final class PartUploads {
     long partBytes = Math.max(PART_BYTES, (length + MAX_PARTS - 1) / MAX_PARTS);
     int count = (int) Math.max(1, (length + partBytes - 1) / partBytes);
     try (MultipartUploader uploader = uploader(dst, conf)) {
-      UploadHandle upload = FutureIO.awaitFuture(uploader.startUpload(dst));
+      // A task the job cancels is interrupted (Spark 4 interrupts on cancel), and an upload the store began but
+      // whose handle the interrupted wait never returned could be aborted by no one: the wait ignores interrupts.
+      UploadHandle upload = awaitUninterruptibly(uploader.startUpload(dst));
       try {
         Path record = record(journal, dst, bytes(upload.bytes()), conf);
         checkJobOpen(journal, record, dst, conf);
         byte[][] parts = new byte[count][];
         try (InputStream in = Files.newInputStream(local)) {
           for (int i = 0; i < count; i++) {
+            if (Thread.currentThread().isInterrupted()) {
+              throw new java.io.InterruptedIOException("interrupted uploading " + dst);
+            }
             long size = Math.min(partBytes, length - i * partBytes);
-            PartHandle part = FutureIO.awaitFuture(uploader.putPart(upload, i + 1, i == count - 1, dst,
+            // a part still in flight when the abort comes could land after it, in an upload no one aborts again
+            PartHandle part = awaitUninterruptibly(uploader.putPart(upload, i + 1, i == count - 1, dst,
                 new BoundedStream(in, size), size));
             parts[i] = bytes(part.bytes());
           }
@@ -179,11 +185,33 @@ final class PartUploads {
 
   /** Aborts after a failure, also when the failure is the task being killed: the abort must not be interrupted. */
   private static void abortQuietly(MultipartUploader uploader, UploadHandle upload, Path dst, Exception failure) {
-    boolean interrupted = Thread.interrupted();
     try {
-      FutureIO.awaitFuture(uploader.abort(upload, dst));
+      awaitUninterruptibly(uploader.abort(upload, dst));
     } catch (IOException | RuntimeException e) {
       failure.addSuppressed(e);
+    }
+  }
+
+  /** The future's value, waiting through interrupts, which are kept for the caller's next interruptible wait. */
+  private static <T> T awaitUninterruptibly(java.util.concurrent.CompletableFuture<T> future) throws IOException {
+    boolean interrupted = Thread.interrupted();
+    try {
+      while (true) {
+        try {
+          return future.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          if (cause instanceof IOException io) {
+            throw io;
+          }
+          if (cause instanceof RuntimeException runtime) {
+            throw runtime;
+          }
+          throw new IOException(cause);
+        }
+      }
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
