@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -165,7 +166,7 @@ final class S3ReadBenchmark implements BenchmarkSuite {
         new Query("0.1% range, 16 sums", "npy", true, () -> npy, df -> range(df, "_row_index", from, to)),
         new Query(many, "Parquet", false, () -> spark.read().parquet(manyParquet), S3ReadBenchmark::count),
         new Query(many, "npy", false, () -> npyColumns(spark, manyNpy), S3ReadBenchmark::count));
-    report.add(traffic(spark, s3.url(""), queries), Map.of());
+    report.add(traffic(spark, s3, queries), Map.of());
   }
 
   /** The array as uncompressed Parquet with its row index as column {@code id}, in Spark's default layout. */
@@ -241,26 +242,34 @@ final class S3ReadBenchmark implements BenchmarkSuite {
 
   /**
    * One run of each query after the timed ones, each with a new S3A client (the old one closed, and with it the
-   * analytics stream's cache of what it read before): what S3A counted while it ran (planning included, loading the
-   * DataFrame only where the question says so), and for the connector's scans their own metrics.
+   * analytics stream's cache of what it read before): the bytes the server sent and what S3A counted while it ran
+   * (planning included, loading the DataFrame only where the question says so), and the connector's scan metrics.
    */
-  private static String traffic(SparkSession spark, String bucketUrl, List<Query> queries) throws IOException {
-    StringBuilder sb = new StringBuilder("Read from the S3 server per query: one run of each after the timed ones, "
-        + "each with a new S3A client; S3A's statistics of the client: bytes its streams handed to the readers\n"
-        + "(stream_read_bytes), bytes the analytics stream prefetched (stream_read_prefetched_bytes), streams "
-        + "opened, HEAD and LIST requests; for npy scans also the scan's own metrics bytesFetched and "
-        + "fetchRequests\n");
-    sb.append(String.format(Locale.ROOT, "%-34s %-8s %13s %10s %13s %10s %8s %6s %6s %13s %9s%n", "Query",
-        "Source", "bytes read", "", "prefetched", "", "streams", "HEADs", "LISTs", "bytesFetched", "requests"));
+  private static String traffic(SparkSession spark, S3Server s3, List<Query> queries) throws IOException {
+    String bucketUrl = s3.url("");
+    StringBuilder sb = new StringBuilder("Fetched from the S3 server per query: one run of each after the timed "
+        + "ones, each with a new S3A client. Bytes served: what the server's process wrote meanwhile (wchar of "
+        + "/proc/<pid>/io),\nthe responses' bytes; from S3A's statistics: bytes its streams handed to the readers "
+        + "(stream_read_bytes; vectored reads are not counted), streams opened, HEAD and LIST requests;\nfor npy "
+        + "also the scan's own metrics bytesFetched and fetchRequests (GETs)\n");
+    sb.append(String.format(Locale.ROOT, "%-32s %-8s %13s %10s %10s %13s %8s %6s %6s %13s %9s%n", "Query",
+        "Source", "bytes served", "", "/Parquet's", "S3A read", "streams", "HEADs", "LISTs", "bytesFetched",
+        "requests"));
+    Map<String, Long> parquetServed = new HashMap<>();
     for (Query q : queries) {
       S3Traffic.client(spark, bucketUrl).close();
-      S3Traffic before = S3Traffic.of(spark, bucketUrl);
+      S3Traffic before = S3Traffic.of(spark, bucketUrl, s3.pid());
       Dataset<Row> df = q.query().apply(q.df().get());
       df.collectAsList();
-      S3Traffic read = S3Traffic.of(spark, bucketUrl).since(before);
-      sb.append(String.format(Locale.ROOT, "%-34s %-8s %13d %10s %13d %10s %8d %6d %6d %13s %9s%n", q.question(),
-          q.source(), read.bytesRead(), Report.bytes(read.bytesRead()), read.bytesPrefetched(),
-          Report.bytes(read.bytesPrefetched()), read.streamsOpened(), read.heads(), read.lists(),
+      S3Traffic read = S3Traffic.of(spark, bucketUrl, s3.pid()).since(before);
+      if (!q.connector() && q.source().equals("Parquet")) {
+        parquetServed.put(q.question(), read.bytesServed());
+      }
+      Long parquet = parquetServed.get(q.question());
+      sb.append(String.format(Locale.ROOT, "%-32s %-8s %13d %10s %10s %13d %8d %6d %6d %13s %9s%n", q.question(),
+          q.source(), read.bytesServed(), Report.bytes(read.bytesServed()),
+          parquet == null ? "" : String.format(Locale.ROOT, "%.3fX", read.bytesServed() / (double) parquet),
+          read.bytesRead(), read.streamsOpened(), read.heads(), read.lists(),
           q.connector() ? Long.toString(Plans.scanMetric(df, "bytesFetched")) : "",
           q.connector() ? Long.toString(Plans.scanMetric(df, "fetchRequests")) : ""));
     }

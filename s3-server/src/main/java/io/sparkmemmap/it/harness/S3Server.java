@@ -209,6 +209,11 @@ public final class S3Server implements AutoCloseable {
     return endpoint;
   }
 
+  /** The server's process id: its I/O counters in {@code /proc} tell what it served. */
+  public long pid() {
+    return process.pid();
+  }
+
   /**
    * Stops the server, after closing the S3A clients of its bucket: the test's own, and the one Hadoop caches for
    * {@code s3a://arrays/} in this JVM, which Spark used and which a later test class's server (on another port)
