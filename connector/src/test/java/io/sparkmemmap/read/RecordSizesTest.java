@@ -126,6 +126,10 @@ class RecordSizesTest {
     assertEquals(lengths(format), sql.stream().map(r -> r.getInt(0)).toList());
     List<Row> api = fromIndexAlone(load(format).orderBy("_row_index").select(size(col(column)).as("n")));
     assertEquals(lengths(format), api.stream().map(r -> r.getInt(0)).toList());
+    List<Row> aliases = fromIndexAlone(spark().sql("SELECT cardinality(" + column + "), array_size(" + column
+        + ") FROM " + table(format) + " ORDER BY _row_index"));
+    assertEquals(lengths(format), aliases.stream().map(r -> r.getInt(0)).toList());
+    assertEquals(lengths(format), aliases.stream().map(r -> r.getInt(1)).toList());
     List<Integer> fullRead = load(format).orderBy("_row_index").select(column).collectAsList().stream()
         .map(r -> r.getList(0).size()).toList();
     assertEquals(fullRead, lengths(format), "the arrays a full read returns have these sizes");
@@ -209,6 +213,21 @@ class RecordSizesTest {
     assertEquals(List.of(load(format).schema().fieldNames()), List.of(all.schema().fieldNames()),
         "the columns of the table, no hidden one");
     assertEquals(expected.size(), all.collectAsList().size());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"megatron", "ragged"})
+  void excludingTheRuleReadsTheElements(String format) {
+    String query = "SELECT sum(size(" + elements(format) + ")) FROM " + table(format);
+    long fromIndex = fromIndexAlone(spark().sql(query)).get(0).getLong(0);
+    spark().conf().set("spark.sql.optimizer.excludedRules", "io.sparkmemmap.catalog.RecordSizesFromIndex");
+    try {
+      Dataset<Row> read = spark().sql(query);
+      assertEquals(fromIndex, read.collectAsList().get(0).getLong(0));
+      assertTrue(QueryPlans.metric(read, "bytesRead") + QueryPlans.metric(read, "bytesMapped") > 0, "elements read");
+    } finally {
+      spark().conf().unset("spark.sql.optimizer.excludedRules");
+    }
   }
 
   @ParameterizedTest
