@@ -74,14 +74,19 @@ class RecordSizesTest {
     return SparkTestSession.get();
   }
 
+  /** Where NumPy wrote the records of a format. */
+  private static Path path(String format) {
+    return dir.resolve(format.equals("megatron") ? "corpus" : "ragged");
+  }
+
   /** The records of a format as a table name for SQL on paths. */
   private static String table(String format) {
-    return format + ".`" + dir.resolve(format.equals("megatron") ? "corpus" : "ragged") + "`";
+    return format + ".`" + path(format) + "`";
   }
 
   private static Dataset<Row> load(String format) {
     return spark().read().format(format).option("maxPartitionBytes", "40000")
-        .load(dir.resolve(format.equals("megatron") ? "corpus" : "ragged").toString());
+        .load(path(format).toString());
   }
 
   private static String elements(String format) {
@@ -155,6 +160,15 @@ class RecordSizesTest {
     List<Row> groups = fromIndexAlone(load(format).groupBy(size(col(column)).as("n")).count().orderBy("n"));
     assertEquals(load(format).groupBy(col("_length").as("n")).count().orderBy("n").collectAsList(), groups);
     assertEquals(written.stream().distinct().count(), groups.size());
+
+    String catalogTable = "record_sizes_" + format;
+    spark().sql("CREATE TABLE " + catalogTable + " USING " + format + " LOCATION '" + path(format) + "'");
+    try {
+      assertEquals(sizes, fromIndexAlone(spark().sql(String.format(aggregates.replace(table(format), catalogTable),
+          "size(" + column + ")"))).get(0), "a table of the session catalog");
+    } finally {
+      spark().sql("DROP TABLE IF EXISTS " + catalogTable);
+    }
 
     List<Row> rows = fromIndexAlone(load(format).where(size(col(column)).geq(30)).select("_row_index")
         .orderBy("_row_index"));
