@@ -36,6 +36,7 @@ import org.apache.spark.sql.types.DataTypes;
 import scala.PartialFunction$;
 import scala.collection.immutable.Seq;
 import scala.jdk.javaapi.CollectionConverters;
+import scala.runtime.BoxedUnit;
 
 /**
  * Answers {@code size(tokens)} ({@code megatron}) and {@code size(value)} ({@code ragged}), and so {@code WHERE},
@@ -43,14 +44,17 @@ import scala.jdk.javaapi.CollectionConverters;
  * {@code _length} column, so a query whose only use of the elements was their count reads the index alone, never
  * the data file.
  *
- * <p>Why an optimizer rule, and why in the operator optimization batch: Spark asks a scan for a column when the
- * relation's output attribute is referenced anywhere above it ({@code V2ScanRelationPushDown} prunes to the
- * relation's attributes the plan references). Replacing {@code size(tokens)} alone is not enough: {@code _length} has
- * to be in the relation's output (a hidden column is there only when a query names it), every projection between
- * the relation and the {@code size} must carry it, and the projections that carried {@code tokens} for the
- * {@code size} alone must stop carrying it. This rule does the first two; {@code ColumnPruning}, in the same
- * fixed-point batch, then drops {@code tokens} wherever nothing else needs it. Where the elements are used besides
- * their size, they are still read, and {@code _length} comes along from the index at no cost.
+ * <p>Why in the operator optimization batch: {@code V2ScanRelationPushDown} asks the scan for every attribute of the
+ * relation that the projections and filters right above it reference. Replacing {@code size(tokens)} is not enough:
+ * {@code _length} has to be in the relation's output (a hidden column is there only when a query names it), every
+ * projection between the relation and the {@code size} must carry it, and the projections that carried
+ * {@code tokens} to the {@code size} alone must stop carrying it. This rule does the first two; {@code ColumnPruning},
+ * in the same fixed-point batch, then drops {@code tokens} wherever nothing else needs it. Run later (as a pre-CBO
+ * rule, once, just before the pushdown), the projection that {@code ColumnPruning} had put under an aggregate to
+ * carry {@code tokens} to {@code sum(size(tokens))} still names {@code tokens} at the pushdown, and the scan reads
+ * it: the optimized plan no longer shows it (a later {@code ColumnPruning} drops it above the scan), but the scan was
+ * built with it. Where the elements are used besides their size, they are still read, and {@code _length} comes
+ * along from the index at no cost.
  *
  * <p>{@code _length} is carried up only through operators that keep each row whole (projections, filters, sorts,
  * limits, samples, repartitions, joins, windows), so it always describes the row whose elements {@code size} would
@@ -68,7 +72,7 @@ final class RecordSizesFromIndex extends Rule<LogicalPlan> {
       if (node instanceof DataSourceV2Relation relation) {
         addLength(relation, lengths);
       }
-      return scala.runtime.BoxedUnit.UNIT;
+      return BoxedUnit.UNIT;
     });
     if (lengths.isEmpty()) {
       return plan;
@@ -242,7 +246,7 @@ final class RecordSizesFromIndex extends Rule<LogicalPlan> {
               && available.contains(elements.exprId())) {
             used.add(elements.exprId());
           }
-          return scala.runtime.BoxedUnit.UNIT;
+          return BoxedUnit.UNIT;
         });
       }
       return used;

@@ -13,8 +13,10 @@ import io.sparkmemmap.SparkValues;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.LongStream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -30,22 +32,24 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code size(tokens)} of a Megatron pair and {@code size(value)} of a ragged array, made by NumPy, in SELECT,
- * WHERE, GROUP BY and aggregates, in SQL on paths and the DataFrame API: answered from the index alone (the scan
- * reads no array column and no byte of the data file), equal to the lengths NumPy wrote, to {@code _length} and to
- * the sizes of the arrays a full read returns; where the elements are also selected, they are read as before.
+ * WHERE, GROUP BY, ORDER BY, aggregates, join conditions and unions, in SQL on paths, tables of the session catalog
+ * and the DataFrame API: answered from the index alone (the scan reads no array column and no byte of the data
+ * file), equal to the lengths NumPy wrote, to {@code _length} and to the sizes of the arrays a full read returns;
+ * where the elements are also selected, or the rule is excluded, they are read as before. Spark's validation of
+ * every optimizer rule's plan is on throughout.
  */
 class RecordSizesTest {
   @TempDir
   static Path dir;
 
   /** What NumPy wrote, by format: {@code lengths} and {@code elements} of each record in index order. */
-  private static Map<String, Object> written;
+  private static Map<String, Object> numpy;
 
   @BeforeAll
   static void writeRecords() {
     // Spark's own checks of each optimizer rule's plan: resolved, same output, unique expression ids
     spark().conf().set("spark.sql.planChangeValidation", "true");
-    written = SparkValues.parseJsonObject(MegatronPython.run(dir, String.join("\n",
+    numpy = SparkValues.parseJsonObject(MegatronPython.run(dir, String.join("\n",
         "import os",
         "rng = np.random.default_rng(20)",
         "seqs = [rng.integers(0, 65535, rng.integers(0, 50)).tolist() for _ in range(3000)]",
@@ -95,13 +99,13 @@ class RecordSizesTest {
 
   @SuppressWarnings("unchecked")
   private static List<Integer> lengths(String format) {
-    return ((List<Number>) ((Map<String, Object>) written.get(format)).get("lengths")).stream()
+    return ((List<Number>) ((Map<String, Object>) numpy.get(format)).get("lengths")).stream()
         .map(Number::intValue).toList();
   }
 
   @SuppressWarnings("unchecked")
   private static List<Object> writtenElements(String format) {
-    return (List<Object>) ((Map<String, Object>) written.get(format)).get("elements");
+    return (List<Object>) ((Map<String, Object>) numpy.get(format)).get("elements");
   }
 
   /** Runs the query and checks that its scans read the index alone: no array column, no byte of the data file. */
@@ -135,6 +139,12 @@ class RecordSizesTest {
         + ") FROM " + table(format) + " ORDER BY _row_index"));
     assertEquals(lengths(format), aliases.stream().map(r -> r.getInt(0)).toList());
     assertEquals(lengths(format), aliases.stream().map(r -> r.getInt(1)).toList());
+    List<Row> bySize = fromIndexAlone(spark().sql("SELECT _row_index FROM " + table(format) + " ORDER BY size("
+        + column + "), _row_index"));
+    List<Integer> written = lengths(format);
+    assertEquals(LongStream.range(0, written.size()).boxed()
+        .sorted(Comparator.comparing((Long i) -> written.get(i.intValue())).thenComparing(i -> i)).toList(),
+        bySize.stream().map(r -> r.getLong(0)).toList());
     List<Integer> fullRead = load(format).orderBy("_row_index").select(column).collectAsList().stream()
         .map(r -> r.getList(0).size()).toList();
     assertEquals(fullRead, lengths(format), "the arrays a full read returns have these sizes");
@@ -194,6 +204,10 @@ class RecordSizesTest {
       expected.add(written.get(i) - written.get(i - 1));
     }
     assertEquals(expected, differences.stream().map(r -> r.getInt(1)).toList());
+    Row longer = fromIndexAlone(spark().sql("SELECT count(*) FROM " + table(format) + " a JOIN " + table(format)
+        + " b ON a._row_index = b._row_index + 1 AND size(a." + elements(format) + ") > size(b." + elements(format)
+        + ")")).get(0);
+    assertEquals(expected.stream().filter(d -> d > 0).count(), longer.getLong(0));
     Row union = fromIndexAlone(spark().sql("SELECT sum(n) FROM (SELECT " + size + " AS n FROM " + table(format)
         + " UNION ALL SELECT " + size + " FROM " + table(format) + " WHERE " + size + " > 20)")).get(0);
     assertEquals(written.stream().mapToLong(Integer::longValue).sum()
