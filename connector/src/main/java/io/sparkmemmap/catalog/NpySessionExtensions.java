@@ -14,6 +14,8 @@ import scala.runtime.BoxedUnit;
  *       nothing configured (Spark's own direct file queries are for its built-in file formats only);
  *   <li>the clear error of a read of a path that does not read as arrays ({@link UnreadablePathReads});
  *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal});
+ *   <li>{@code size(tokens)} and {@code size(value)} of records answered from their index
+ *       ({@link RecordSizesFromIndex});
  *   <li>{@code count(*)} answered with no Spark job ({@link LocalScanProjections}).
  * </ul>
  */
@@ -27,6 +29,7 @@ public final class NpySessionExtensions implements SparkSessionExtensionsProvide
       return new UnreadablePathReads();
     });
     extensions.injectHintResolutionRule(session -> new UserSchemaRefusal());
+    extensions.injectOptimizerRule(session -> new RecordSizesFromIndex());
     extensions.injectPlannerStrategy(session -> new LocalScanProjections());
     return BoxedUnit.UNIT;
   }

@@ -141,7 +141,8 @@ public final class RecordDataset implements ArrayInput {
     return planningLayout;
   }
 
-  String elementColumn() {
+  /** The name of the column of each record's elements: {@code tokens}, {@code value}. */
+  public String elementColumn() {
     return format.elementColumn();
   }
 
