@@ -51,6 +51,8 @@ final class PartUploads {
    * the job's end may have read the journal before the record was there.
    */
   private static final String OPEN = "_open";
+  /** Attempts of a call that an interrupt cuts short ({@link #uninterruptibly}). */
+  private static final int INTERRUPTED_ATTEMPTS = 3;
 
   private PartUploads() {}
 
@@ -136,7 +138,8 @@ final class PartUploads {
     // a cancelled task is interrupted, and an interrupted S3A call fails at once: between the object and the check
     // of the mark, that would leave the object behind
     uninterruptibly(() -> {
-      try (InputStream in = Files.newInputStream(local); FSDataOutputStream out = fs.create(target, false)) {
+      // overwriting what an attempt cut short may have written: the name is this task attempt's own
+      try (InputStream in = Files.newInputStream(local); FSDataOutputStream out = fs.create(target, true)) {
         new BoundedStream(in, length).transferTo(out);
       }
       if (!jobOpen(journal, conf)) {
@@ -153,13 +156,23 @@ final class PartUploads {
   }
 
   /**
-   * Runs {@code call} with the thread's interrupt cleared, then restores it: S3A fails any call made while the thread
-   * is interrupted, and Spark 4 interrupts the tasks it cancels.
+   * Runs {@code call}, which must be idempotent, with the thread's interrupt cleared, again if an interrupt cut it
+   * short (a few times), then restores the interrupt: S3A fails any call made or waiting while the thread is
+   * interrupted, and Spark 4 interrupts the tasks it cancels.
    */
   static <T> T uninterruptibly(IoCall<T> call) throws IOException {
     boolean interrupted = Thread.interrupted();
     try {
-      return call.call();
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return call.call();
+        } catch (java.io.InterruptedIOException e) {
+          interrupted |= Thread.interrupted();
+          if (attempt == INTERRUPTED_ATTEMPTS) {
+            throw e;
+          }
+        }
+      }
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();

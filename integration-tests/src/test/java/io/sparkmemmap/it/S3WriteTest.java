@@ -311,6 +311,29 @@ class S3WriteTest {
   }
 
   /**
+   * The rule the single-file upload is planned around holds on this server: a part under 5 MiB that is not the last
+   * fails the upload, so that {@link #singleFileOfTinyEmptyAndEdgePartitions} tests the plan's edges.
+   */
+  @Test
+  void shortPartsButTheLastAreRefused(S3Server s3) throws Exception {
+    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(s3.url("short/object"));
+    try (org.apache.hadoop.fs.MultipartUploader uploader =
+        s3.fileSystem().createMultipartUploader(dst.getParent()).build()) {
+      org.apache.hadoop.fs.UploadHandle upload = uploader.startUpload(dst).get();
+      java.util.Map<Integer, org.apache.hadoop.fs.PartHandle> parts = new java.util.HashMap<>();
+      for (int number : new int[] {3, 7}) {
+        byte[] bytes = new byte[(int) MIN_PART - 1];
+        parts.put(number, uploader.putPart(upload, number, true, dst, new java.io.ByteArrayInputStream(bytes),
+            bytes.length).get());
+      }
+      Exception refused = assertThrows(Exception.class, () -> uploader.complete(upload, dst, parts).get());
+      assertTrue(String.valueOf(refused).contains("EntityTooSmall"), refused.toString());
+      uploader.abort(upload, dst).get();
+    }
+    assertOnlyObjects(s3, "short/", List.of());
+  }
+
+  /**
    * Copy requests Spark's S3A client made so far (its one cached instance serves the driver and the local
    * executors): S3A renames an object by copying it.
    */
