@@ -91,7 +91,7 @@ final class Publisher {
         List<PendingUpload> kept = new ArrayList<>();
         if (singleUploadCompleted) {
           kept.add(new PendingUpload(singleUpload.upload(), null));
-        } else if (singleUpload == null) {
+        } else if (uploaded != null) {
           published.forEach(part -> kept.add(part.upload()));
         }
         PartUploads.abortUnpublished(uploadJournal(job), kept, job.hadoopConf().get());

@@ -294,29 +294,14 @@ class S3WriteTest {
     assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
   }
 
-  /** The harness sees an upload left pending (S3A's multipart uploader, as the connector uses it), and its abort. */
-  @Test
-  void pendingUploadsAreSeen(S3Server s3) throws Exception {
-    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(s3.url("pending/object"));
-    try (org.apache.hadoop.fs.MultipartUploader uploader =
-        s3.fileSystem().createMultipartUploader(dst.getParent()).build()) {
-      org.apache.hadoop.fs.UploadHandle upload = uploader.startUpload(dst).get();
-      byte[] bytes = new byte[1000];
-      uploader.putPart(upload, 1, true, dst, new java.io.ByteArrayInputStream(bytes), bytes.length).get();
-      assertEquals(List.of(), s3.objects("pending/"), "objects while the upload is pending");
-      assertTrue(!s3.pendingUploads().isEmpty(), "a pending upload is seen");
-      uploader.abort(upload, dst).get();
-    }
-    assertEquals(List.of(), s3.pendingUploads(), "after the abort");
-  }
-
   /**
-   * The rule the single-file upload is planned around holds on this server: a part under 5 MiB that is not the last
+   * The harness sees an upload left pending (S3A's multipart uploader, as the connector uses it), and its abort. The
+   * rule the single-file upload is planned around holds on this server: a part under 5 MiB that is not the last
    * fails the upload, so that {@link #singleFileOfTinyEmptyAndEdgePartitions} tests the plan's edges.
    */
   @Test
-  void shortPartsButTheLastAreRefused(S3Server s3) throws Exception {
-    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(s3.url("short/object"));
+  void pendingUploadsAreSeenAndShortPartsButTheLastRefused(S3Server s3) throws Exception {
+    org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(s3.url("pending/object"));
     try (org.apache.hadoop.fs.MultipartUploader uploader =
         s3.fileSystem().createMultipartUploader(dst.getParent()).build()) {
       org.apache.hadoop.fs.UploadHandle upload = uploader.startUpload(dst).get();
@@ -326,11 +311,14 @@ class S3WriteTest {
         parts.put(number, uploader.putPart(upload, number, true, dst, new java.io.ByteArrayInputStream(bytes),
             bytes.length).get());
       }
+      assertEquals(List.of(), s3.objects("pending/"), "objects while the upload is pending");
+      assertTrue(!s3.pendingUploads().isEmpty(), "a pending upload is seen");
       Exception refused = assertThrows(Exception.class, () -> uploader.complete(upload, dst, parts).get());
       assertTrue(String.valueOf(refused).contains("EntityTooSmall"), refused.toString());
       uploader.abort(upload, dst).get();
     }
-    assertOnlyObjects(s3, "short/", List.of());
+    assertEquals(List.of(), s3.objects("pending/"), "objects after the abort");
+    assertEquals(List.of(), s3.pendingUploads(), "after the abort");
   }
 
   /**
