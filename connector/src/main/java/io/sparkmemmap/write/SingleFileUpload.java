@@ -35,7 +35,8 @@ import org.apache.hadoop.fs.UploadHandle;
  *
  * <ul>
  *   <li>stages its head, the first {@code min(L, 5 MiB)} bytes (all {@code L} below 10 MiB), as an object in the
- *       staging directory, where the driver can read it;
+ *       staging directory, where the driver can read it if it needs it (not in its commit message: the driver would
+ *       hold every task's head at once, and Spark caps what tasks return to it, {@code spark.driver.maxResultSize});
  *   <li>uploads, when {@code L >= 5 MiB}, the head as its first part and the rest in parts of at least the store's
  *       part size, the remainder joined to the last part, so that every part holds at least 5 MiB.
  * </ul>
@@ -43,11 +44,13 @@ import org.apache.hadoop.fs.UploadHandle;
  * At commit the driver walks the partitions in order with the header as pending bytes: a partition with fewer than
  * 5 MiB has only its staged bytes, which join the pending ones; a partition with parts is taken as uploaded when
  * nothing is pending, and otherwise the pending bytes and its staged head become one part (at least 5 MiB, the head
- * alone having that much) under the number of the task's head part, which it replaces. Pending bytes
- * of 5 MiB or more become a part of their own; what is pending at the end is the last part, of any size. The
- * driver thus reads and uploads the header, the first partition's head (5 to 10 MiB) and the rows of partitions
- * smaller than 5 MiB (with the head of the partition after them): never the bulk of the rows. Tasks' commit messages
- * hold only handles.
+ * alone having that much) under the number of the task's head part, which it replaces (S3 keeps the last part put
+ * under a number; a part put and left out of the completion would stay on some stores, S3Proxy's among them).
+ * Pending bytes of 5 MiB or more, met before a partition under 5 MiB, become a part of their own under that
+ * partition's driver number; what is pending at the end is the last part, of any size, under number 10 000. The
+ * driver thus reads and uploads the header, the head of the first partition with rows (5 to 10 MiB) and the rows of
+ * partitions smaller than 5 MiB (with the head of the partition after them): never the bulk of the rows, and never
+ * more than 20 MiB at once. Tasks' commit messages hold only handles.
  *
  * @param object URI of the single file
  * @param upload the upload's handle
