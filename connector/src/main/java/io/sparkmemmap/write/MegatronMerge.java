@@ -398,7 +398,7 @@ public final class MegatronMerge implements Write, BatchWrite {
 
   /** The bytes of tokens the merge's tasks copied, on the write's node of the plan. */
   public static final class BytesCopiedMetric extends CustomSumMetric {
-    static final String NAME = "bytesCopied";
+    public static final String NAME = "bytesCopied";
 
     @Override
     public String name() {

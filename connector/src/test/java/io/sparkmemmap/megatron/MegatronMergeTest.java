@@ -8,40 +8,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkmemmap.MegatronPython;
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
+import io.sparkmemmap.WritePlans;
 import io.sparkmemmap.write.MegatronMerge;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.execution.QueryExecution;
-import org.apache.spark.sql.execution.SparkPlan;
-import org.apache.spark.sql.execution.datasources.v2.V2ExistingTableWriteExec;
-import org.apache.spark.sql.util.QueryExecutionListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * The shard merge: reading many pairs and writing one copies their bytes ({@link MegatronMerge}) and publishes the
- * pair the write of rows publishes, byte for byte, in every save mode; a query that is more than a scan of whole
- * pairs, or a write in another dtype, runs as rows. Each test checks from the executed plan which of the two ran
- * (the merge's write node, and the bytes its tasks copied), so that a merge that silently fell back fails.
+ * pair that writing the same rows publishes, byte for byte, and the pair Megatron's own merge makes, in every save
+ * mode; a query that is more than a scan of whole pairs, or a write in another dtype, runs as rows. Each test checks
+ * in the executed plans which of the two ran (the merge's write node, and the bytes its tasks copied), so that a
+ * merge that silently fell back to rows fails.
  */
 class MegatronMergeTest {
+  private static final String[] SHARDS = {"shards/a", "shards/b", "shards/c", "shards/d", "shards/e"};
+
   @TempDir
   static Path dir;
 
   /**
-   * Shards of uint16 tokens with different document structures: documents of several sequences, one sequence per
-   * document, an empty pair, a single document, and empty sequences; a multimodal set; an int32 set.
+   * Shards of uint16 tokens with different document structures (documents of several sequences, one sequence per
+   * document, an empty pair, a single document; empty sequences in all), a multimodal set, an int32 set, and
+   * shards with empty documents (leading, inner, trailing, and an empty pair of empty documents).
    */
   @BeforeAll
   static void shards() {
@@ -54,7 +53,7 @@ class MegatronMergeTest {
         "        docs = np.concatenate([[0], np.unique(rng.integers(1, s, s // 5 + 1)), [s]]).astype(np.int64)",
         "    modes = rng.integers(-128, 128, s).astype(np.int8) if mm else None",
         "    write_pair(prefix, dtype, seqs, docs, modes)",
-        "for d in ['shards', 'mm', 'i32']:",
+        "for d in ['shards', 'mm', 'i32', 'empty_docs']:",
         "    os.mkdir(d)",
         "shard('shards/a', np.uint16, 700, 'cuts')",
         "shard('shards/b', np.uint16, 300)",
@@ -65,6 +64,9 @@ class MegatronMergeTest {
         "shard('mm/b', np.uint16, 150, 'cuts', mm=True)",
         "shard('i32/a', np.int32, 100, 'cuts')",
         "shard('i32/b', np.int32, 50)",
+        "shard('empty_docs/a', np.uint16, 5, [0, 0, 2, 2, 5, 5])",
+        "shard('empty_docs/b', np.uint16, 0, [0, 0, 0])",
+        "shard('empty_docs/c', np.uint16, 3, [0, 3])",
         "print('ok')"));
   }
 
@@ -91,18 +93,131 @@ class MegatronMergeTest {
   }
 
   @Test
-  void shardsMergeByCopyingTheirBytesIntoThePairRowsWouldWrite() throws IOException {
+  void shardsMergeByCopyingTheirBytesIntoThePairRowsAndMegatronWrite() throws IOException {
     Dataset<Row> shards = load("shards/*");
-    Writes merge = Writes.of(() -> shards.write().format("megatron").option("dtype", "uint16").save(out("m")));
-    Writes rows = Writes.of(() -> asRows(shards).write().format("megatron").option("dtype", "uint16")
+    WritePlans merge = WritePlans.of(() -> shards.write().format("megatron").option("dtype", "uint16")
+        .save(out("m")));
+    WritePlans rows = WritePlans.of(() -> asRows(shards).write().format("megatron").option("dtype", "uint16")
         .save(out("r")));
-    assertEquals(binBytes("shards/a", "shards/b", "shards/c", "shards/d", "shards/e"), merge.bytesCopied());
+    assertEquals(binBytes(SHARDS), merge.bytesCopied());
     assertTrue(merge.pieces() > 1, "copied by more than one task: " + merge.pieces());
     assertEquals(-1, rows.bytesCopied(), "the computed column is written as rows");
     assertSameBytes("m", "r");
     assertEquals("1940 uint16", validate("m"));
-    mergeInNumpy("numpy", "shards/a", "shards/b", "shards/c", "shards/d", "shards/e");
+    mergeInNumpy("numpy", SHARDS);
     assertSameBytes("m", "numpy");
+    assertNoStaging();
+  }
+
+  @Test
+  void multimodalShardsKeepTheirModes() throws IOException {
+    Dataset<Row> shards = load("mm");
+    assertTrue(WritePlans.of(() -> shards.write().format("megatron").save(out("mm_m"))).bytesCopied() > 0);
+    asRows(shards).write().format("megatron").option("dtype", "uint16").save(out("mm_r"));
+    assertSameBytes("mm_m", "mm_r");
+    mergeInNumpy("mm_numpy", "mm/a", "mm/b");
+    assertSameBytes("mm_m", "mm_numpy");
+    assertEquals("350 uint16", validate("mm_m"));
+    WritePlans withoutModes = WritePlans.of(() -> shards.select("tokens", "document").write().format("megatron")
+        .save(out("mm_nomodes")));
+    assertTrue(withoutModes.bytesCopied() > 0);
+    asRows(shards.select("tokens", "document")).write().format("megatron").option("dtype", "uint16")
+        .save(out("mm_nomodes_r"));
+    assertSameBytes("mm_nomodes", "mm_nomodes_r");
+  }
+
+  /** Megatron's merge keeps empty documents, which no row can carry: the merge keeps them too. */
+  @Test
+  void emptyDocumentsStayAsMegatronsMergeKeepsThem() throws IOException {
+    assertEquals(binBytes("empty_docs/a", "empty_docs/b", "empty_docs/c"), WritePlans.of(() -> load("empty_docs")
+        .write().format("megatron").save(out("ed"))).bytesCopied());
+    mergeInNumpy("ed_numpy", "empty_docs/a", "empty_docs/b", "empty_docs/c");
+    assertSameBytes("ed", "ed_numpy");
+    assertEquals("[0, 0, 2, 2, 5, 5, 5, 5, 8]", MegatronPython.run(dir, "print(validate('ed')[3].tolist())").strip());
+    // without the document column each sequence is one document, as for rows
+    load("empty_docs").select("tokens").write().format("megatron").save(out("ed_seq"));
+    assertEquals("[0, 1, 2, 3, 4, 5, 6, 7, 8]", MegatronPython.run(dir, "print(validate('ed_seq')[3].tolist())")
+        .strip());
+  }
+
+  @Test
+  void everySaveModeAsRowsWouldDoIt() throws IOException {
+    Dataset<Row> shards = load("shards/*");
+    for (String target : List.of("sm_m", "sm_r")) {
+      Dataset<Row> written = target.equals("sm_m") ? shards : asRows(shards);
+      load("i32").limit(0).write().format("megatron").option("dtype", "uint16").save(out(target)); // an empty pair
+      WritePlans append = WritePlans.of(() -> written.write().format("megatron").mode(SaveMode.Append)
+          .save(out(target)));
+      assertEquals(target.equals("sm_m"), append.bytesCopied() > 0, target);
+      load("mm").select("tokens", "document").write().format("megatron").mode(SaveMode.Append).save(out(target));
+      assertEquals("2290 uint16", validate(target));
+      Exception exists = assertThrows(Exception.class, () -> written.write().format("megatron").save(out(target)));
+      assertTrue(String.valueOf(exists.getMessage()).contains("already exists"), exists.getMessage());
+      written.write().format("megatron").mode(SaveMode.Ignore).save(out(target));
+      assertEquals("2290 uint16", validate(target));
+    }
+    assertSameBytes("sm_m", "sm_r");
+    WritePlans overwrite = WritePlans.of(() -> load("mm").write().format("megatron").mode(SaveMode.Overwrite)
+        .save(out("sm_m")));
+    assertTrue(overwrite.bytesCopied() > 0);
+    mergeInNumpy("sm_numpy", "mm/a", "mm/b");
+    assertSameBytes("sm_m", "sm_numpy");
+    assertNoStaging();
+  }
+
+  @Test
+  void aMergeAppendedAfterAnInterruptedAppendDropsItsTail() throws IOException {
+    load("shards/b").write().format("megatron").save(out("tail_m"));
+    load("shards/b").write().format("megatron").save(out("tail_r"));
+    Files.write(dir.resolve("tail_m.bin"), new byte[] {1, 2, 3}, java.nio.file.StandardOpenOption.APPEND);
+    assertTrue(WritePlans.of(() -> load("shards/*").write().format("megatron").mode(SaveMode.Append)
+        .save(out("tail_m"))).bytesCopied() > 0);
+    asRows(load("shards/*")).write().format("megatron").mode(SaveMode.Append).save(out("tail_r"));
+    assertSameBytes("tail_m", "tail_r");
+  }
+
+  @Test
+  void anythingButWholePairsInTheirDtypeIsWrittenAsRows() {
+    Dataset<Row> shards = load("shards/*");
+    assertEquals(-1, WritePlans.of(() -> shards.write().format("megatron").option("dtype", "int32")
+        .save(out("x_dtype"))).bytesCopied(), "another dtype");
+    assertEquals(-1, WritePlans.of(() -> load("i32").write().format("megatron").option("dtype", "uint16")
+        .save(out("x_narrow"))).bytesCopied(), "another dtype");
+    assertEquals(-1, WritePlans.of(() -> shards.where("_row_index < 100").write().format("megatron")
+        .save(out("x_range"))).bytesCopied(), "a _row_index range");
+    assertEquals(-1, WritePlans.of(() -> shards.limit(10).write().format("megatron")
+        .save(out("x_limit"))).bytesCopied(), "a limit");
+    assertEquals(-1, WritePlans.of(() -> shards.selectExpr("tokens", "_row_index AS document").write()
+        .format("megatron").save(out("x_document"))).bytesCopied(), "documents of another column");
+    assertEquals(-1, WritePlans.of(() -> shards.union(shards).write().format("megatron")
+        .save(out("x_union"))).bytesCopied(), "not one scan");
+    assertEquals("1940 int32", validate("x_dtype"));
+    assertEquals("150 uint16", validate("x_narrow"));
+    assertEquals("3880 uint16", validate("x_union"));
+    // _row_index is the sequence within its pair: 100 of each pair but c (none) and d (40)
+    assertEquals(List.of(340L, 10L), List.of(load("x_range").count(), load("x_limit").count()));
+    assertEquals("True", MegatronPython.run(dir, "print(sequences('x_dtype') == sum((sequences('shards/' + s) for s "
+        + "in 'abcde'), []))").strip());
+  }
+
+  @Test
+  void aSourceWhosePointersAreNotTheRunningSumIsRefusedAndNothingIsWritten() throws IOException {
+    MegatronPython.run(dir, String.join("\n",
+        "import os",
+        "os.mkdir('bad')",
+        "write_pair('bad/a', np.uint16, [[1, 2], [3], [4, 5, 6]])",
+        "write_pair('bad/b', np.uint16, [[7, 8], [9, 10]])",
+        "raw = bytearray(open('bad/b.idx', 'rb').read())",
+        "raw[34 + 4 * 2:34 + 4 * 2 + 16] = np.array([0, 2], dtype='<i8').tobytes()  # pointer 1 is 4",
+        "open('bad/b.idx', 'wb').write(bytes(raw))"));
+    Exception e = assertThrows(Exception.class, () -> load("bad").write().format("megatron").save(out("bad_m")));
+    StringBuilder messages = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      messages.append(t.getMessage()).append('\n');
+    }
+    assertTrue(messages.toString().contains("b.idx") && messages.toString().contains("running sum"),
+        messages.toString());
+    assertFalse(Files.exists(dir.resolve("bad_m.bin")) || Files.exists(dir.resolve("bad_m.idx")));
     assertNoStaging();
   }
 
@@ -138,66 +253,6 @@ class MegatronMergeTest {
     try (Stream<Path> files = Files.list(dir)) {
       List<String> hidden = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".")).toList();
       assertEquals(List.of(), hidden, "no staging left");
-    }
-  }
-
-  /**
-   * The write commands one action ran, as planned: whether the merge ran, and what its tasks copied.
-   */
-  private record Writes(List<SparkPlan> plans) {
-    static Writes of(Runnable action) {
-      List<SparkPlan> plans = Collections.synchronizedList(new ArrayList<>());
-      QueryExecutionListener listener = new QueryExecutionListener() {
-        @Override
-        public void onSuccess(String funcName, QueryExecution qe, long durationNs) {
-          plans.add(qe.executedPlan());
-        }
-
-        @Override
-        public void onFailure(String funcName, QueryExecution qe, Exception exception) {}
-      };
-      spark().listenerManager().register(listener);
-      try {
-        action.run();
-        spark().sparkContext().listenerBus().waitUntilEmpty();
-      } catch (java.util.concurrent.TimeoutException e) {
-        throw new AssertionError(e);
-      } finally {
-        spark().listenerManager().unregister(listener);
-      }
-      return new Writes(List.copyOf(plans));
-    }
-
-    private List<V2ExistingTableWriteExec> merges() {
-      List<V2ExistingTableWriteExec> merges = new ArrayList<>();
-      for (SparkPlan plan : plans) {
-        CollectionConverters.asJava(plan.collect(new scala.PartialFunction<SparkPlan, SparkPlan>() {
-          @Override
-          public boolean isDefinedAt(SparkPlan node) {
-            return node instanceof V2ExistingTableWriteExec write && write.write() instanceof MegatronMerge;
-          }
-
-          @Override
-          public SparkPlan apply(SparkPlan node) {
-            return node;
-          }
-        })).forEach(node -> merges.add((V2ExistingTableWriteExec) node));
-      }
-      return merges;
-    }
-
-    /** The bytes the merge's tasks copied, or -1 where no merge ran. */
-    long bytesCopied() {
-      List<V2ExistingTableWriteExec> merges = merges();
-      if (merges.isEmpty()) {
-        return -1;
-      }
-      assertEquals(1, merges.size(), plans.toString());
-      return ((SparkPlan) merges.get(0)).metrics().get("bytesCopied").get().value();
-    }
-
-    int pieces() {
-      return ((MegatronMerge) merges().get(0).write()).pieceCount();
     }
   }
 }
