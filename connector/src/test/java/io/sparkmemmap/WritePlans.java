@@ -34,8 +34,9 @@ public record WritePlans(List<SparkPlan> plans) {
       @Override
       public void onFailure(String funcName, QueryExecution qe, Exception exception) {}
     };
-    spark.listenerManager().register(listener);
     try {
+      spark.sparkContext().listenerBus().waitUntilEmpty(); // what earlier actions ran is not this one's
+      spark.listenerManager().register(listener);
       action.run();
       spark.sparkContext().listenerBus().waitUntilEmpty();
     } catch (TimeoutException e) {
