@@ -1,7 +1,6 @@
 package io.sparkmemmap.write;
 
 import io.sparkmemmap.format.PositionalReader;
-import io.sparkmemmap.format.megatron.MegatronFormatException;
 import io.sparkmemmap.format.megatron.MegatronIndex;
 import io.sparkmemmap.format.megatron.MegatronPair;
 import io.sparkmemmap.read.PathOptions;
@@ -182,9 +181,7 @@ public final class MegatronMerge implements Write, BatchWrite {
         try (FileChannel out = FileChannel.open(OutputFiles.Local.nio(file), StandardOpenOption.CREATE,
             StandardOpenOption.WRITE)) {
           if (out.size() < oldBinBytes) {
-            throw new MegatronFormatException(target.bin().toString(), "has " + out.size() + " bytes, fewer than "
-                + "the " + oldBinBytes + " its index " + target.idx() + " describes: it was truncated; nothing was "
-                + "appended");
+            throw MegatronPublisher.truncated(target, out.size(), oldBinBytes);
           }
           out.truncate(oldBinBytes);
           grown = target.appendTo();

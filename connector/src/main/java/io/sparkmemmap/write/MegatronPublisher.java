@@ -38,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@code .idx} replaces the old by one rename; a crash before that rename leaves the old index over the old bytes
  * and unread bytes after them, which readers of the old index ignore. Elsewhere the whole {@code .bin} is rewritten
  * in staging and replaced.
+ *
+ * <p>A shard merge ({@link MegatronMerge}) publishes the same way: its index comes from the merged pairs' indexes
+ * rather than from parts, and on the local file system its tasks have already copied the bytes into place.
  */
 final class MegatronPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(MegatronPublisher.class);
@@ -178,8 +181,7 @@ final class MegatronPublisher {
           oldBinBytes = copyIndex(existing, target.idx(), 0, true, writer);
           long binLength = files.length(target.bin());
           if (binLength < oldBinBytes) {
-            throw new MegatronFormatException(target.bin().toString(), "has " + binLength + " bytes, fewer than the "
-                + oldBinBytes + " its index " + target.idx() + " describes: it was truncated; nothing was appended");
+            throw truncated(target, binLength, oldBinBytes);
           }
         }
         added.append(writer, oldSequences);
@@ -197,6 +199,12 @@ final class MegatronPublisher {
       Files.deleteIfExists(localDir);
     }
     return oldBinBytes;
+  }
+
+  /** The error of an append to a pair whose {@code .bin} is shorter than its index says. */
+  static MegatronFormatException truncated(MegatronTarget target, long binLength, long indexedBytes) {
+    return new MegatronFormatException(target.bin().toString(), "has " + binLength + " bytes, fewer than the "
+        + indexedBytes + " its index " + target.idx() + " describes: it was truncated; nothing was appended");
   }
 
   /** The sequences of the committed parts of a write of rows, with the marks that say where documents start. */

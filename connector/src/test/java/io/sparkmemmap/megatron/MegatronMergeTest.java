@@ -166,6 +166,26 @@ class MegatronMergeTest {
   }
 
   @Test
+  void sqlInsertMergesToo() throws IOException {
+    String shards = dir.resolve("shards").resolve("*").toString();
+    spark().sql("CREATE TABLE merged_shards USING megatron LOCATION '" + out("sql") + "' AS SELECT * FROM megatron.`"
+        + shards + "` WHERE _row_index < 0");
+    try {
+      WritePlans insert = WritePlans.of(() -> spark().sql("INSERT INTO merged_shards SELECT * FROM megatron.`"
+          + shards + "`"));
+      assertEquals(binBytes(SHARDS), insert.bytesCopied());
+      mergeInNumpy("sql_numpy", SHARDS);
+      assertSameBytes("sql", "sql_numpy");
+      WritePlans overwrite = WritePlans.of(() -> spark().sql("INSERT OVERWRITE megatron.`" + out("sql")
+          + "` SELECT tokens, document FROM megatron.`" + shards + "`"));
+      assertEquals(binBytes(SHARDS), overwrite.bytesCopied());
+      assertSameBytes("sql", "sql_numpy");
+    } finally {
+      spark().sql("DROP TABLE IF EXISTS merged_shards");
+    }
+  }
+
+  @Test
   void aMergeAppendedAfterAnInterruptedAppendDropsItsTail() throws IOException {
     load("shards/b").write().format("megatron").save(out("tail_m"));
     load("shards/b").write().format("megatron").save(out("tail_r"));
