@@ -35,11 +35,6 @@ import org.apache.spark.sql.SparkSession;
  * {@code array<int>} column. The connector's pair is checked by a strict validator and must equal the merged pair
  * byte for byte. Reading: sequence count, sum of lengths and a {@code _row_index} range of 0.1% of the sequences,
  * against the same questions of the Parquet copy (the range by its row id column).
- *
- * <p>Merging the {@value #PARTITIONS} per-task pairs into one: the connector's shard merge (a scan of whole pairs
- * written as one, which copies the {@code .bin} bytes), against the same pairs read and written as rows (a filter
- * that keeps every row, which the merge does not take) and against the serial NumPy merge. The three outputs must be
- * equal byte for byte.
  */
 final class MegatronBenchmark implements BenchmarkSuite {
   static final int PARTITIONS = 8;
@@ -53,9 +48,6 @@ final class MegatronBenchmark implements BenchmarkSuite {
   static final String MEGATRON_LENGTHS = "megatron: sum(_length)";
   static final String PARQUET_RANGE = "Parquet: id range, count, sum(size(tokens)), sum of tokens";
   static final String MEGATRON_RANGE = "megatron: _row_index range, count, sum(_length), sum of tokens";
-  static final String NUMPY_MERGE = "serial NumPy merge (merge_datasets.py's add_index)";
-  static final String ROWS_MERGE = "megatron: load(parts/*) as rows (an unpushed filter), then save";
-  static final String MERGE = "megatron: load(parts/*).write.save, the shard merge (byte-range copies)";
 
   private static final String TOKEN_SUM = "aggregate(tokens, 0L, (acc, x) -> acc + x)";
 
@@ -128,26 +120,6 @@ final class MegatronBenchmark implements BenchmarkSuite {
           .addCase(PARQUET_RANGE, null, () -> rangeAnswer(copy, "id", from, to))
           .addCase(MEGATRON_RANGE, Benchmark.Target.fasterBy(1), () -> rangeAnswer(megatron, "_row_index", from, to))
           .run(config.warmup(), config.iterations());
-      Path byCopy = out.resolve("copied_text_document");
-      Path byRows = out.resolve("rows_text_document");
-      Path byNumpy = out.resolve("numpy_text_document");
-      String partsGlob = parts.resolve("*").toString();
-      Benchmark.Result merges = new Benchmark("merge the " + PARTITIONS + " per-task pairs into one")
-          .addCase(NUMPY_MERGE, null, () -> WriteBenchmark.clear(pairFiles(byNumpy)),
-              () -> python.request(Map.of("op", "merge", "parts", prefixes(parts), "out", byNumpy.toString())))
-          .addCase(ROWS_MERGE, null, () -> WriteBenchmark.clear(pairFiles(byRows)), () -> {
-            spark.read().format("megatron").load(partsGlob).where("size(tokens) >= 0").write().format("megatron")
-                .save(byRows.toString());
-            return null;
-          })
-          .addCase(MERGE, Benchmark.Target.fasterBy(1), () -> WriteBenchmark.clear(pairFiles(byCopy)), () -> {
-            spark.read().format("megatron").load(partsGlob).write().format("megatron").save(byCopy.toString());
-            return null;
-          })
-          .answersNotCompared()
-          .run(config.warmup(), config.iterations());
-      sameBytes(byCopy, byNumpy);
-      String mergedEqual = sameBytes(byRows, byNumpy);
       check(counts.get(MEGATRON_COUNT).answer(), valid.get("sequences").asLong(), "count(*)");
       check(((List<?>) lengths.get(MEGATRON_LENGTHS).answer()).get(0), valid.get("tokens").asLong(),
           "sum(_length)");
@@ -162,12 +134,7 @@ final class MegatronBenchmark implements BenchmarkSuite {
           .add(counts.withNote("the outputs of the last write iteration, page cache hot"))
           .add(lengths.withNote("megatron reads the .idx lengths alone; Parquet reads the tokens column"))
           .add(range.withNote("megatron: _row_index selects the range at planning; Parquet: a filter on the id "
-              + "column, pushed down to its row groups' statistics"))
-          .add(merges.withNote(String.format(Locale.ROOT, "the shard merge: %.2fX the time of rows, %.2fX the "
-              + "time of the serial NumPy merge", merges.get(ROWS_MERGE).median() / merges.get(MERGE).median(),
-              merges.get(NUMPY_MERGE).median() / merges.get(MERGE).median()))
-              .withNote("the merge, rows and NumPy outputs are equal byte for byte: " + mergedEqual)
-              .withNote("the parts: the outputs of the last per-task write iteration, page cache hot"));
+              + "column, pushed down to its row groups' statistics"));
     } finally {
       spark.stop();
     }
@@ -190,14 +157,15 @@ final class MegatronBenchmark implements BenchmarkSuite {
   private static double writePerTaskAndMerge(SparkSession spark, PythonProcess python, long sequences, Path parts,
       Path merged) throws Exception {
     Files.createDirectories(parts);
-    List<String> prefixes = prefixes(parts);
+    List<String> prefixes = new ArrayList<>();
     ExecutorService pool = Executors.newFixedThreadPool(PARTITIONS);
     try {
       List<Future<?>> writes = new ArrayList<>();
       for (int p = 0; p < PARTITIONS; p++) {
         long from = sequences * p / PARTITIONS;
         long to = sequences * (p + 1) / PARTITIONS;
-        String prefix = prefixes.get(p);
+        String prefix = parts.resolve("part-" + p + "_text_document").toString();
+        prefixes.add(prefix);
         writes.add(pool.submit(() -> {
           corpus(spark, from, to, 1).drop("id").write().format("megatron").option("dtype", "uint16").save(prefix);
           return null;
@@ -218,21 +186,12 @@ final class MegatronBenchmark implements BenchmarkSuite {
         .agg(count("*"), sum(size(col("tokens"))), sum(expr(TOKEN_SUM))).collectAsList();
   }
 
-  /** The prefixes of the per-task pairs, in order. */
-  private static List<String> prefixes(Path parts) {
-    List<String> prefixes = new ArrayList<>();
-    for (int p = 0; p < PARTITIONS; p++) {
-      prefixes.add(parts.resolve("part-" + p + "_text_document").toString());
-    }
-    return prefixes;
-  }
-
   /** The files of the pair at {@code prefix}. */
-  private static Path[] pairFiles(Path prefix) {
+  static Path[] pairFiles(Path prefix) {
     return new Path[] {file(prefix, ".bin"), file(prefix, ".idx")};
   }
 
-  private static Path file(Path prefix, String suffix) {
+  static Path file(Path prefix, String suffix) {
     return prefix.resolveSibling(prefix.getFileName() + suffix);
   }
 
@@ -244,7 +203,7 @@ final class MegatronBenchmark implements BenchmarkSuite {
         throw new IllegalStateException(a + " and the merged " + b + " differ");
       }
     }
-    return "it equals the merged pair " + merged.getFileName() + " byte for byte (.bin and .idx)";
+    return "it equals the merged pair of the per-task writes byte for byte (.bin and .idx)";
   }
 
   private static void check(Object answer, long expected, String what) {
@@ -254,7 +213,7 @@ final class MegatronBenchmark implements BenchmarkSuite {
     }
   }
 
-  private static String script() throws IOException {
+  static String script() throws IOException {
     try (InputStream in = MegatronBenchmark.class.getResourceAsStream("/megatron/megatron_bench.py")) {
       if (in == null) {
         throw new IOException("the resource /megatron/megatron_bench.py is missing from the benchmarks' classpath");
