@@ -5,6 +5,9 @@ for each part, in order, IndexedDatasetBuilder.add_index (copy the part's .bin o
 shutil.copyfileobj, append its sequence lengths, append its document indices offset by the sequences before it),
 then finalize (write the .idx with the pointers as the running sum of lengths x item size). Answers its own time.
 
+shards: count pairs of the given number of uint16 sequences in all (pseudo-random lengths 1..2048, documents of
+1..8 sequences), written as Megatron's builder writes them: the inputs of a merge.
+
 validate: stricter than Megatron's _IndexReader (copied from the connector's test helper megatron_pairs.py): the
 pointers are the running sum of lengths x item size, the document indices start at 0, never decrease and end at S,
 the .idx is exactly as long as its arrays and the .bin exactly as long as the tokens. Answers the counts.
@@ -96,10 +99,26 @@ def merge(parts, out):
     return {'millis': (time.perf_counter() - start) * 1000}
 
 
+def shards(out, count, sequences):
+    rng = np.random.default_rng(15)
+    prefixes = []
+    for p in range(count):
+        n = sequences * (p + 1) // count - sequences * p // count
+        lengths = rng.integers(1, 2049, n).astype(np.int32)
+        prefix = os.path.join(out, 'shard-%d_text_document' % p)
+        rng.integers(0, 65500, int(lengths.sum()), dtype=np.uint16).tofile(prefix + '.bin')
+        cuts = np.cumsum(rng.integers(1, 9, n))
+        write_index(prefix + '.idx', np.uint16, lengths, np.concatenate([[0], cuts[cuts < n], [n]]))
+        prefixes.append(prefix)
+    return {'prefixes': prefixes}
+
+
 print(json.dumps({'numpy': np.__version__, 'python': sys.version.split()[0]}), flush=True)
 for line in sys.stdin:
     request = json.loads(line)
     if request['op'] == 'merge':
         print(json.dumps(merge(request['parts'], request['out'])), flush=True)
+    elif request['op'] == 'shards':
+        print(json.dumps(shards(request['out'], request['count'], request['sequences'])), flush=True)
     else:
         print(json.dumps(validate(request['prefix'])), flush=True)

@@ -187,11 +187,11 @@ final class MegatronBenchmark implements BenchmarkSuite {
   }
 
   /** The files of the pair at {@code prefix}. */
-  private static Path[] pairFiles(Path prefix) {
+  static Path[] pairFiles(Path prefix) {
     return new Path[] {file(prefix, ".bin"), file(prefix, ".idx")};
   }
 
-  private static Path file(Path prefix, String suffix) {
+  static Path file(Path prefix, String suffix) {
     return prefix.resolveSibling(prefix.getFileName() + suffix);
   }
 
@@ -213,7 +213,7 @@ final class MegatronBenchmark implements BenchmarkSuite {
     }
   }
 
-  private static String script() throws IOException {
+  static String script() throws IOException {
     try (InputStream in = MegatronBenchmark.class.getResourceAsStream("/megatron/megatron_bench.py")) {
       if (in == null) {
         throw new IOException("the resource /megatron/megatron_bench.py is missing from the benchmarks' classpath");

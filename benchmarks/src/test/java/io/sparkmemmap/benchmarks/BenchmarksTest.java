@@ -104,6 +104,16 @@ class BenchmarksTest {
     assertTrue(Files.notExists(CONFIG.dataDir().resolve("megatron")), "outputs removed after the run");
   }
 
+  @Test
+  void megatronMergeBenchmarkOutputsAreEqual() throws Exception {
+    Report report = run(new MegatronMergeBenchmark());
+    assertEquals(1, report.tables().size());
+    String text = report.text();
+    assertTrue(text.contains("passed the strict validator: " + ROWS / 32 + " sequences"), text);
+    assertTrue(text.contains("the merge's, the rows' and NumPy's pairs are equal byte for byte"), text);
+    assertTrue(Files.notExists(CONFIG.dataDir().resolve("megatron-merge")), "outputs removed after the run");
+  }
+
   /** Runs a benchmark and checks its results file: the machine header and a table. */
   private static Report run(BenchmarkSuite suite) throws Exception {
     Report report = suite.run(CONFIG);

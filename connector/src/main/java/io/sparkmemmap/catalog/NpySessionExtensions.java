@@ -16,7 +16,9 @@ import scala.runtime.BoxedUnit;
  *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal});
  *   <li>{@code size(tokens)} and {@code size(value)} of records answered from their index
  *       ({@link RecordSizesFromIndex});
- *   <li>{@code count(*)} answered with no Spark job ({@link LocalScanProjections}).
+ *   <li>{@code count(*)} answered with no Spark job ({@link LocalScanProjections});
+ *   <li>the shard merge: a write of one Megatron pair from a scan of whole pairs copies their bytes
+ *       ({@link MegatronMerges}).
  * </ul>
  */
 public final class NpySessionExtensions implements SparkSessionExtensionsProvider {
@@ -31,6 +33,7 @@ public final class NpySessionExtensions implements SparkSessionExtensionsProvide
     extensions.injectHintResolutionRule(session -> new UserSchemaRefusal());
     extensions.injectOptimizerRule(session -> new RecordSizesFromIndex());
     extensions.injectPlannerStrategy(session -> new LocalScanProjections());
+    extensions.injectPlannerStrategy(session -> new MegatronMerges());
     return BoxedUnit.UNIT;
   }
 }
