@@ -337,7 +337,8 @@ public final class NpyDataset implements ArrayInput {
     long dataLength = shape.byteCount(d.dtype().itemSize());
     FileStatus status = d.status();
     return new ArrayFile(d.path(), status.getPath().toUri().toString(), d.entry(), status.getLen(), d.dataOffset(),
-        dataLength, d.deflated(), rows, shape.toString(), d.blocks());
+        dataLength, d.deflated(), rows, shape.toString(), d.blocks(),
+        FileHandle.localPath(d.path()) == null ? status : null);
   }
 
   private static Described describeMemmap(FileStatus status, BlockLocation[] blocks, ReadOptions options,
