@@ -109,3 +109,21 @@ def documents(prefix):
     """The document of each sequence, numbered from 0."""
     dtype, lengths, pointers, docs, modes, tokens = validate(prefix)
     return (np.searchsorted(docs[:-1], np.arange(len(lengths)), side='right') - 1).tolist()
+
+
+def merge(prefixes, out):
+    """Megatron's tools/merge_datasets.py: IndexedDatasetBuilder.add_index of each pair in order (lengths and modes
+    appended, document indices but the first offset by the sequences before, the .bin's bytes copied)."""
+    dtype, lengths, docs, modes = None, [], [0], None
+    with open(out + '.bin', 'wb') as f:
+        for p in prefixes:
+            dt, s, d, l, ptr, dc, md = parse(p + '.idx')
+            assert dtype is None or dt == dtype, '%s: dtype %s, not %s' % (p, dt, dtype)
+            dtype = dt
+            docs.extend((len(lengths) + dc)[1:].tolist())
+            lengths.extend(l.tolist())
+            if md is not None:
+                modes = (modes or []) + md.tolist()
+            with open(p + '.bin', 'rb') as b:
+                f.write(b.read(int(l.astype(np.int64).sum()) * dt.itemsize))
+    write_index(out + '.idx', dtype, lengths, docs, modes)

@@ -13,8 +13,13 @@ public final class QueryPlans {
 
   /** Every node of the plan the query runs, root first. */
   public static List<SparkPlan> nodes(Dataset<?> df) {
+    return nodes(df.queryExecution().executedPlan());
+  }
+
+  /** Every node of a plan, root first. */
+  public static List<SparkPlan> nodes(SparkPlan plan) {
     List<SparkPlan> nodes = new ArrayList<>();
-    collect(df.queryExecution().executedPlan(), nodes);
+    collect(plan, nodes);
     return nodes;
   }
 

@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 public final class BenchmarkMain {
   static final List<BenchmarkSuite> ALL = List.of(new ReadPathBenchmark(), new ReadBenchmark(),
       new NumpyComparisonBenchmark(), new WriteBenchmark(), new LargeFileMemoryBenchmark(),
-      new StreamSourceBenchmark(), new StreamPipelineBenchmark(), new MegatronBenchmark(), new S3ReadBenchmark());
+      new StreamSourceBenchmark(), new StreamPipelineBenchmark(), new MegatronBenchmark(),
+      new MegatronMergeBenchmark(), new S3ReadBenchmark());
 
   private BenchmarkMain() {}
 

@@ -187,11 +187,11 @@ final class MegatronBenchmark implements BenchmarkSuite {
   }
 
   /** The files of the pair at {@code prefix}. */
-  private static Path[] pairFiles(Path prefix) {
+  static Path[] pairFiles(Path prefix) {
     return new Path[] {file(prefix, ".bin"), file(prefix, ".idx")};
   }
 
-  private static Path file(Path prefix, String suffix) {
+  static Path file(Path prefix, String suffix) {
     return prefix.resolveSibling(prefix.getFileName() + suffix);
   }
 
@@ -213,12 +213,18 @@ final class MegatronBenchmark implements BenchmarkSuite {
     }
   }
 
-  private static String script() throws IOException {
-    try (InputStream in = MegatronBenchmark.class.getResourceAsStream("/megatron/megatron_bench.py")) {
+  /** The benchmark's NumPy side after the connector's test helper it builds on (from the connector's test jar). */
+  static String script() throws IOException {
+    return resource("/megatron/megatron_pairs.py") + "\n" + resource("/megatron/megatron_bench.py");
+  }
+
+  private static String resource(String name) throws IOException {
+    try (InputStream in = MegatronBenchmark.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IOException("the resource /megatron/megatron_bench.py is missing from the benchmarks' classpath");
+        throw new IOException("the resource " + name + " is missing from the benchmarks' classpath");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
   }
+
 }

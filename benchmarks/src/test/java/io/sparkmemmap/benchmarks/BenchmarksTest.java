@@ -105,6 +105,16 @@ class BenchmarksTest {
   }
 
   @Test
+  void megatronMergeBenchmarkOutputsAreEqual() throws Exception {
+    Report report = run(new MegatronMergeBenchmark());
+    assertEquals(1, report.tables().size());
+    String text = report.text();
+    assertTrue(text.contains("passed the strict validator: " + ROWS / 32 + " sequences"), text);
+    assertTrue(text.contains("the merge's, the rows' and NumPy's pairs are equal byte for byte"), text);
+    assertTrue(Files.notExists(CONFIG.dataDir().resolve("megatron-merge")), "outputs removed after the run");
+  }
+
+  @Test
   void s3ReadBenchmarkAnswersAgreeWithParquetAndCountsTheBytes() throws Exception {
     Report report = run(new S3ReadBenchmark());
     List<Row> expected = List.of(RowFactory.create((Object[]) java.util.Arrays.stream(columnSums()).boxed()

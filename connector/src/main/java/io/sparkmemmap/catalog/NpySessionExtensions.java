@@ -14,7 +14,11 @@ import scala.runtime.BoxedUnit;
  *       nothing configured (Spark's own direct file queries are for its built-in file formats only);
  *   <li>the clear error of a read of a path that does not read as arrays ({@link UnreadablePathReads});
  *   <li>the clear error of {@code spark.read.schema(...)} ({@link UserSchemaRefusal});
- *   <li>{@code count(*)} answered with no Spark job ({@link LocalScanProjections}).
+ *   <li>{@code size(tokens)} and {@code size(value)} of records answered from their index
+ *       ({@link RecordSizesFromIndex});
+ *   <li>{@code count(*)} answered with no Spark job ({@link LocalScanProjections});
+ *   <li>the shard merge: a write of one Megatron pair from a scan of whole pairs copies their bytes
+ *       ({@link MegatronMerges}).
  * </ul>
  */
 public final class NpySessionExtensions implements SparkSessionExtensionsProvider {
@@ -27,7 +31,9 @@ public final class NpySessionExtensions implements SparkSessionExtensionsProvide
       return new UnreadablePathReads();
     });
     extensions.injectHintResolutionRule(session -> new UserSchemaRefusal());
+    extensions.injectOptimizerRule(session -> new RecordSizesFromIndex());
     extensions.injectPlannerStrategy(session -> new LocalScanProjections());
+    extensions.injectPlannerStrategy(session -> new MegatronMerges());
     return BoxedUnit.UNIT;
   }
 }

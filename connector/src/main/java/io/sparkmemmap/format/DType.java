@@ -2,9 +2,10 @@ package io.sparkmemmap.format;
 
 /**
  * A NumPy data type: the layout of one element of an array. Either a {@link ScalarDType} (one number, date, string
- * or opaque blob) or a {@link StructDType} (named fields at fixed byte offsets).
+ * or opaque blob) or a {@link StructDType} (named fields at fixed byte offsets). Serializable: headers read by
+ * executors come back to the driver as facts.
  */
-public sealed interface DType permits ScalarDType, StructDType {
+public sealed interface DType extends java.io.Serializable permits ScalarDType, StructDType {
 
   /** Bytes one element occupies, as numpy's {@code dtype.itemsize}. */
   int itemSize();

@@ -6,7 +6,8 @@ import java.util.Arrays;
  * An array shape: dimensions in C order of axes. Immutable; element counts are computed in {@code long} and an
  * overflow is an error, so a header that claims 2^62 elements never decides an allocation.
  */
-public final class Shape {
+public final class Shape implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   private static final Shape SCALAR = new Shape(new long[0]);
 
   private final long[] dims;

@@ -57,7 +57,7 @@ public record StructDType(List<Field> fields, int itemSize) implements DType {
    * @param shape the subarray shape of the field, 0-d for a plain field
    * @param offset byte offset of the field within the item
    */
-  public record Field(String name, String title, DType dtype, Shape shape, int offset) {
+  public record Field(String name, String title, DType dtype, Shape shape, int offset) implements java.io.Serializable {
     public Field {
       if (name == null || name.isEmpty()) {
         throw new IllegalArgumentException("a field needs a name");

@@ -2,6 +2,7 @@ package io.sparkmemmap.read;
 
 import java.io.Serializable;
 import org.apache.hadoop.fs.BlockLocation;
+import org.apache.hadoop.fs.FileStatus;
 
 /**
  * One input array as planning found it: a {@code .npy} file, an entry of an {@code .npz} archive or a memmap file.
@@ -19,6 +20,11 @@ final class ArrayFile implements Serializable {
   private final boolean deflated;
   private final long rows;
   private final String shapeText;
+  /**
+   * The file's status as listed, or {@code null}: on an object store it carries the ETag, without which S3A's
+   * analytics stream asks for it with a HEAD request per file a task opens.
+   */
+  private final FileStatus listed;
   /** Driver only: where the file's blocks are, for preferred locations. */
   private final transient BlockLocation[] blocks;
 
@@ -33,9 +39,10 @@ final class ArrayFile implements Serializable {
    * @param rows rows of the array in the layout read
    * @param shapeText the array's shape, for messages
    * @param blocks the file's block locations, or {@code null}
+   * @param listed the file's status as listed, or {@code null} when only its length is known
    */
   ArrayFile(String path, String uri, String entry, long fileLength, long dataOffset, long dataLength, boolean deflated, long rows,
-      String shapeText, BlockLocation[] blocks) {
+      String shapeText, BlockLocation[] blocks, FileStatus listed) {
     this.path = path;
     this.uri = uri;
     this.entry = entry;
@@ -46,6 +53,7 @@ final class ArrayFile implements Serializable {
     this.rows = rows;
     this.shapeText = shapeText;
     this.blocks = blocks;
+    this.listed = listed;
   }
 
   /** The qualified Hadoop path of the file, to open it by. */
@@ -84,6 +92,11 @@ final class ArrayFile implements Serializable {
 
   String shapeText() {
     return shapeText;
+  }
+
+  /** The file's status as listed, or {@code null}. */
+  FileStatus listed() {
+    return listed;
   }
 
   BlockLocation[] blocks() {

@@ -11,6 +11,7 @@ import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Options.OpenFileOptions;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.util.functional.FutureIO;
@@ -51,6 +52,20 @@ final class FileHandle implements Closeable {
    *     length is read from its channel
    */
   static FileHandle open(String qualifiedPath, long listedLength, Configuration conf) throws IOException {
+    return open(qualifiedPath, listedLength, null, conf);
+  }
+
+  /**
+   * Opens a file as a listing gave it. On an object store the listed status also carries the object's ETag, which
+   * S3A's analytics stream (Hadoop 3.5's default input stream) needs before its first read: opened by path and
+   * length alone, it asks for it with a HEAD request first, one more round trip per file.
+   */
+  static FileHandle open(FileStatus listed, Configuration conf) throws IOException {
+    return open(listed.getPath().toString(), listed.getLen(), listed, conf);
+  }
+
+  private static FileHandle open(String qualifiedPath, long listedLength, FileStatus listed, Configuration conf)
+      throws IOException {
     Path path = new Path(qualifiedPath);
     java.nio.file.Path local = localPath(qualifiedPath);
     if (local != null) {
@@ -65,6 +80,7 @@ final class FileHandle implements Closeable {
     FSDataInputStream stream = FutureIO.awaitFuture(path.getFileSystem(conf).openFile(path)
         .opt(OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY, OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM)
         .optLong(OpenFileOptions.FS_OPTION_OPENFILE_LENGTH, listedLength)
+        .withFileStatus(listed)
         .build());
     return new FileHandle(qualifiedPath, null, stream, listedLength);
   }

@@ -4,6 +4,7 @@ import io.sparkmemmap.format.NumpyDescr;
 import io.sparkmemmap.format.ScalarDType;
 import io.sparkmemmap.format.megatron.MegatronFormatException;
 import io.sparkmemmap.format.megatron.MegatronIndex;
+import io.sparkmemmap.format.megatron.MegatronPair;
 import io.sparkmemmap.schema.NumpySparkTypes;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -20,7 +21,8 @@ import org.apache.spark.sql.types.StructField;
 /**
  * One Megatron pair as records: the {@code .idx} header read on the driver ({@link MegatronIndex}), its slices read
  * by the tasks. Columns from the index: {@code document} (the document each sequence belongs to, numbered from 0
- * within the pair) and, in a multimodal pair, {@code mode}.
+ * over the pairs of the read in order, as Megatron's {@code add_index} numbers the documents of joined pairs, so
+ * that no document of one pair continues into the next) and, in a multimodal pair, {@code mode}.
  *
  * <p>What is checked where: the driver reads the 34-byte header and the first and last entries of the arrays, which
  * catch a wrong magic, version or dtype code, counts that disagree with the file size, and a {@code .bin} of another
@@ -40,10 +42,13 @@ final class MegatronRecordIndex implements RecordIndex {
   private final long binLength;
   private final long binBytes;
   private final MegatronIndex header;
+  /** The documents of the pairs read before this one, which its document numbers follow. */
+  private final long documentBase;
 
   private MegatronRecordIndex(String idxPath, long idxLength, String binPath, String binUri, long binLength,
-      long binBytes, MegatronIndex header) {
+      long binBytes, MegatronIndex header, long documentBase) {
     this.binBytes = binBytes;
+    this.documentBase = documentBase;
     this.idxPath = idxPath;
     this.idxLength = idxLength;
     this.binPath = binPath;
@@ -52,8 +57,13 @@ final class MegatronRecordIndex implements RecordIndex {
     this.header = header;
   }
 
-  /** Reads and checks the header of the pair at {@code prefix}. */
-  static MegatronRecordIndex open(Path prefix, Configuration conf) throws IOException {
+  /**
+   * Reads and checks the header of the pair at {@code prefix}.
+   *
+   * @param documentBase the documents of the pairs read before it: its documents are numbered from there, as
+   *     Megatron's {@code add_index} numbers the documents of joined pairs
+   */
+  static MegatronRecordIndex open(Path prefix, long documentBase, Configuration conf) throws IOException {
     FileSystem fs = prefix.getFileSystem(conf);
     Path idx = fs.makeQualified(MegatronRecords.withSuffix(prefix, MegatronRecords.IDX));
     Path bin = fs.makeQualified(MegatronRecords.withSuffix(prefix, MegatronRecords.BIN));
@@ -66,7 +76,7 @@ final class MegatronRecordIndex implements RecordIndex {
       MegatronIndex header = MegatronRecords.readHeader(handle, idx.toString());
       long binBytes = checkEnds(handle, header, binStatus.getLen());
       return new MegatronRecordIndex(idx.toString(), idxStatus.getLen(), bin.toString(), bin.toUri().toString(),
-          binStatus.getLen(), binBytes, header);
+          binStatus.getLen(), binBytes, header, documentBase);
     }
   }
 
@@ -116,6 +126,11 @@ final class MegatronRecordIndex implements RecordIndex {
 
   MegatronIndex header() {
     return header;
+  }
+
+  /** The pair, as a merge copies it. */
+  MegatronPair pair() {
+    return new MegatronPair(idxPath, binPath, header, binBytes);
   }
 
   @Override
@@ -217,7 +232,7 @@ final class MegatronRecordIndex implements RecordIndex {
 
   /**
    * The document of each sequence of {@code [from, to)}: the last document {@code d} (of {@code 0 .. D-2}) whose
-   * first sequence {@code docIdx[d]} is at most the sequence. Found by a binary search of the document indices for
+   * first sequence {@code docIdx[d]} is at most the sequence, after the documents of the pairs before. Found by a binary search of the document indices for
    * the first, then read forward in chunks: a task reads {@code O(log D)} entries plus those of its own documents.
    */
   private long[] documents(FileHandle handle, long from, long to) throws IOException {
@@ -258,7 +273,7 @@ final class MegatronRecordIndex implements RecordIndex {
         }
         nextStart = value;
       }
-      result[k] = document;
+      result[k] = documentBase + document;
     }
     return result;
   }

@@ -54,8 +54,11 @@ final class MegatronRecords implements RecordFormat {
       }
     }
     List<RecordIndex> indexes = new ArrayList<>();
+    long documents = 0;
     for (Path prefix : prefixes) {
-      indexes.add(MegatronRecordIndex.open(prefix, conf));
+      MegatronRecordIndex index = MegatronRecordIndex.open(prefix, documents, conf);
+      indexes.add(index);
+      documents += index.header().documents();
     }
     return indexes;
   }

@@ -8,8 +8,11 @@ import io.sparkmemmap.format.NpzDirectory;
 import io.sparkmemmap.format.Shape;
 import io.sparkmemmap.read.FileListing.Listed;
 import io.sparkmemmap.read.ReadOptions.Layout;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +24,7 @@ import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
 import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.util.SerializableConfiguration;
 import org.apache.spark.sql.connector.catalog.MetadataColumn;
@@ -33,7 +37,14 @@ import org.apache.spark.sql.types.StructType;
  */
 public final class NpyDataset implements ArrayInput {
   private static final byte[] ZIP_MAGIC = {'P', 'K'};
-  private static final int HEADER_READ_THREADS = 16;
+  /**
+   * The bytes read at the start of a file for its header, in one request: numpy's headers are a few hundred bytes
+   * (a longer one is read on from there); also the first bytes of a zip archive.
+   */
+  private static final int HEADER_PREFIX_BYTES = 4096;
+  private static final int LOCAL_HEADER_READ_THREADS = 16;
+  /** On a remote file system a header costs a round trip, not disk time: more of them are awaited at once. */
+  static final int REMOTE_HEADER_READ_THREADS = 32;
 
   private final ReadOptions options;
   private final Configuration conf;
@@ -45,11 +56,18 @@ public final class NpyDataset implements ArrayInput {
   private final String arrayKind;
   private final ConfBroadcast broadcastConf;
 
-  /** What a file's header (or the memmap options) says, before the files are checked against each other. */
-  private record Described(Listed listed, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
-      boolean fortran, BlockLocation[] blocks) {
+  /**
+   * What a file's header (or the memmap options) says, before the files are checked against each other; the tasks
+   * of a {@link HeaderReadJob} send it back to the driver.
+   */
+  record Described(FileStatus status, String entry, long dataOffset, boolean deflated, DType dtype, Shape shape,
+      boolean fortran, BlockLocation[] blocks) implements Serializable {
+    String path() {
+      return status.getPath().toString();
+    }
+
     String describe() {
-      return entry == null ? listed.path() : listed.path() + ", entry '" + entry + "'";
+      return entry == null ? path() : path() + ", entry '" + entry + "'";
     }
 
     String summary() {
@@ -218,35 +236,75 @@ public final class NpyDataset implements ArrayInput {
 
   /**
    * Reads the headers and block locations of the files, several at a time: a directory of part files on a remote
-   * file system costs round trips per file.
+   * file system costs round trips per file. Past a threshold of remote files, a Spark job reads them on the
+   * executors ({@link HeaderReadJob}). Either way a failure is the first file's in read order.
    */
   private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf,
       boolean growing) throws IOException {
     if (files.size() == 1) {
       return List.of(describe(files.get(0), options, conf, growing));
     }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(files.size(), HEADER_READ_THREADS), runnable -> {
+    boolean remote = files.stream().noneMatch(listed -> FileHandle.localPath(listed.path()) != null);
+    List<Outcome> outcomes;
+    if (options.format() != ArrayFormat.MEMMAP && remote && HeaderReadJob.applies(files.size(), options)) {
+      outcomes = HeaderReadJob.run(files.stream().map(Listed::status).toList(), options.array(), conf);
+    } else {
+      outcomes = describeInParallel(files, remote ? REMOTE_HEADER_READ_THREADS : LOCAL_HEADER_READ_THREADS,
+          listed -> describe(listed, options, conf, growing));
+    }
+    List<Described> described = new ArrayList<>();
+    for (Outcome outcome : outcomes) {
+      described.add(outcome.get());
+    }
+    return described;
+  }
+
+  /** A file's header facts, or why they could not be had. */
+  record Outcome(Described described, Exception failure) implements Serializable {
+    Described get() throws IOException {
+      if (failure instanceof IOException io) {
+        throw io;
+      }
+      if (failure instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      return described;
+    }
+  }
+
+  /** How one file is described; a checked failure is the file's own. */
+  interface Describer<T> {
+    Described describe(T file) throws IOException;
+  }
+
+  /**
+   * Describes the files {@code threads} at a time, in their order, each failure kept as the file's outcome: on the
+   * driver, and in each task of a {@link HeaderReadJob} for its group of files.
+   */
+  static <T> List<Outcome> describeInParallel(List<T> files, int threads, Describer<T> describer)
+      throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(files.size(), threads)), runnable -> {
       Thread thread = new Thread(runnable, "npy-header-reader");
       thread.setDaemon(true);
       return thread;
     });
     try {
-      List<Future<Described>> futures = new ArrayList<>();
-      for (Listed listed : files) {
-        futures.add(pool.submit(() -> describe(listed, options, conf, growing)));
+      List<Future<Outcome>> futures = new ArrayList<>();
+      for (T file : files) {
+        futures.add(pool.submit(() -> {
+          try {
+            return new Outcome(describer.describe(file), null);
+          } catch (IOException | RuntimeException e) {
+            return new Outcome(null, e);
+          }
+        }));
       }
-      List<Described> described = new ArrayList<>();
-      for (Future<Described> future : futures) {
-        described.add(future.get());
+      List<Outcome> outcomes = new ArrayList<>();
+      for (Future<Outcome> future : futures) {
+        outcomes.add(future.get());
       }
-      return described;
+      return outcomes;
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
       throw new IOException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -258,10 +316,14 @@ public final class NpyDataset implements ArrayInput {
 
   private static Described describe(Listed listed, ReadOptions options, Configuration conf, boolean growing)
       throws IOException {
-    FileStatus status = listed.status();
-    BlockLocation[] blocks = listed.fs().getFileBlockLocations(status, 0, status.getLen());
-    return options.format() == ArrayFormat.MEMMAP ? describeMemmap(listed, blocks, options, growing)
-        : describeNpy(listed, blocks, options, conf);
+    return options.format() == ArrayFormat.MEMMAP
+        ? describeMemmap(listed.status(), blocks(listed.fs(), listed.status()), options, growing)
+        : describeNpy(listed.fs(), listed.status(), options.array(), conf);
+  }
+
+  /** Where the file's blocks are, for preferred locations. */
+  private static BlockLocation[] blocks(FileSystem fs, FileStatus status) throws IOException {
+    return fs.getFileBlockLocations(status, 0, status.getLen());
   }
 
   /** Fortran order changes where bytes are only when a row has more than one item. */
@@ -273,17 +335,18 @@ public final class NpyDataset implements ArrayInput {
     Shape shape = d.shape();
     long rows = layout == Layout.FLAT ? shape.elementCount() : shape.rank() == 0 ? 1 : shape.dim(0);
     long dataLength = shape.byteCount(d.dtype().itemSize());
-    FileStatus status = d.listed().status();
-    return new ArrayFile(d.listed().path(), d.listed().uri(), d.entry(), status.getLen(), d.dataOffset(), dataLength, d.deflated(),
-        rows, shape.toString(), d.blocks());
+    FileStatus status = d.status();
+    return new ArrayFile(d.path(), status.getPath().toUri().toString(), d.entry(), status.getLen(), d.dataOffset(),
+        dataLength, d.deflated(), rows, shape.toString(), d.blocks(),
+        FileHandle.localPath(d.path()) == null ? status : null);
   }
 
-  private static Described describeMemmap(Listed listed, BlockLocation[] blocks, ReadOptions options,
+  private static Described describeMemmap(FileStatus status, BlockLocation[] blocks, ReadOptions options,
       boolean growing) throws NpyFormatException {
-    String where = listed.path();
+    String where = status.getPath().toString();
     DType dtype = options.memmapDType();
     long offset = options.memmapOffset();
-    long size = listed.status().getLen();
+    long size = status.getLen();
     if (offset > size) {
       throw new NpyFormatException(where, "option offset=" + offset + " lies beyond the end of the file ("
           + size + " bytes)");
@@ -326,51 +389,59 @@ public final class NpyDataset implements ArrayInput {
       throw new NpyFormatException(where, "shape " + shape + " of dtype " + ArraySchema.descr(dtype) + " needs " + needed
           + " bytes after offset " + offset + ", but the file has only " + available);
     }
-    return new Described(listed, null, offset, false, dtype, shape, options.memmapFortranOrder(), blocks);
+    return new Described(status, null, offset, false, dtype, shape, options.memmapFortranOrder(), blocks);
   }
 
-  private static Described describeNpy(Listed listed, BlockLocation[] blocks, ReadOptions options,
-      Configuration conf) throws IOException {
-    try (FileHandle file = FileHandle.open(listed.path(), listed.status().getLen(), conf)) {
-      byte[] magic = new byte[2];
-      if (file.size() >= 2) {
-        file.readFully(0, magic, 0, 2);
+  /**
+   * What the header of a {@code .npy} file, or of the chosen entry of an {@code .npz} archive, says: on the driver,
+   * or in a task of a {@link HeaderReadJob}. One read of the file's first bytes holds the magic and a header of
+   * usual size: one request on an object store, opened with the listed status so that S3A asks nothing else.
+   *
+   * @param array the {@code .npz} entry chosen by option {@code array}, or {@code null}
+   */
+  static Described describeNpy(FileSystem fs, FileStatus status, String array, Configuration conf)
+      throws IOException {
+    String path = status.getPath().toString();
+    BlockLocation[] blocks = blocks(fs, status);
+    try (FileHandle file = FileHandle.open(status, conf)) {
+      byte[] prefix = new byte[(int) Math.min(file.size(), HEADER_PREFIX_BYTES)];
+      file.readFully(0, prefix, 0, prefix.length);
+      if (prefix.length >= 2 && prefix[0] == ZIP_MAGIC[0] && prefix[1] == ZIP_MAGIC[1]) {
+        return describeNpzEntry(status, blocks, file, array);
       }
-      if (Arrays.equals(magic, ZIP_MAGIC)) {
-        return describeNpzEntry(listed, blocks, file, options);
-      }
-      if (options.array() != null) {
-        throw new NpyFormatException(listed.path(), "option array='" + options.array() + "' names an entry of an "
+      if (array != null) {
+        throw new NpyFormatException(path, "option array='" + array + "' names an entry of an "
             + ".npz archive, but this is not a zip file");
       }
       NpyHeader header;
-      try (InputStream in = file.reader().openStream(0, file.size())) {
-        header = NpyHeader.read(in, listed.path());
+      try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(prefix),
+          file.reader().openStream(prefix.length, file.size() - prefix.length))) {
+        header = NpyHeader.read(in, path);
       }
-      checkLength(listed.path(), header, file.size());
-      return new Described(listed, null, header.dataOffset(), false, header.dtype(), header.shape(),
+      checkLength(path, header, file.size());
+      return new Described(status, null, header.dataOffset(), false, header.dtype(), header.shape(),
           header.fortranOrder(), blocks);
     }
   }
 
-  private static Described describeNpzEntry(Listed listed, BlockLocation[] blocks, FileHandle file,
-      ReadOptions options)
-      throws IOException {
-    NpzDirectory archive = NpzDirectory.read(file.reader(), listed.path());
+  private static Described describeNpzEntry(FileStatus status, BlockLocation[] blocks, FileHandle file,
+      String array) throws IOException {
+    String path = status.getPath().toString();
+    NpzDirectory archive = NpzDirectory.read(file.reader(), path);
     List<NpzDirectory.Entry> arrays = archive.entries().stream()
         .filter(e -> e.name().endsWith(".npy"))
         .collect(Collectors.toList());
     String names = arrays.stream().map(NpzDirectory.Entry::arrayName).collect(Collectors.joining(", "));
     NpzDirectory.Entry entry;
-    if (options.array() != null) {
-      entry = archive.entry(options.array() + ".npy").orElseThrow(() -> new NpyFormatException(listed.path(),
-          "has no array '" + options.array() + "' (option array); it holds: " + names));
+    if (array != null) {
+      entry = archive.entry(array + ".npy").orElseThrow(() -> new NpyFormatException(path,
+          "has no array '" + array + "' (option array); it holds: " + names));
     } else if (arrays.size() == 1) {
       entry = arrays.get(0);
     } else if (arrays.isEmpty()) {
-      throw new NpyFormatException(listed.path(), "the archive holds no .npy entries");
+      throw new NpyFormatException(path, "the archive holds no .npy entries");
     } else {
-      throw new NpyFormatException(listed.path(), "the archive holds several arrays (" + names + "); choose one "
+      throw new NpyFormatException(path, "the archive holds several arrays (" + names + "); choose one "
           + "with option array, e.g. .option(\"array\", \"" + arrays.get(0).arrayName() + "\")");
     }
     String where = archive.describe(entry);
@@ -381,10 +452,10 @@ public final class NpyDataset implements ArrayInput {
     checkLength(where, header, entry.uncompressedSize());
     if (entry.isStored()) {
       long start = archive.dataOffset(entry);
-      return new Described(listed, entry.name(), start + header.dataOffset(), false, header.dtype(),
+      return new Described(status, entry.name(), start + header.dataOffset(), false, header.dtype(),
           header.shape(), header.fortranOrder(), blocks);
     }
-    return new Described(listed, entry.name(), header.dataOffset(), true, header.dtype(), header.shape(),
+    return new Described(status, entry.name(), header.dataOffset(), true, header.dtype(), header.shape(),
         header.fortranOrder(), blocks);
   }
 

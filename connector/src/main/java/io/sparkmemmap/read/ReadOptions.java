@@ -27,6 +27,7 @@ public final class ReadOptions {
   static final String BYTES_AS_STRING = "bytesAsString";
   static final String DATETIME_AS_LONG = "datetimeAsLong";
   static final String PUSH_DOWN_AGGREGATES = "pushDownAggregates";
+  static final String HEADER_JOB_THRESHOLD = "headerJobThreshold";
   /** Format ragged: the index of the data file at the path. */
   static final String INDEX = "index";
 
@@ -50,6 +51,7 @@ public final class ReadOptions {
   private final boolean bytesAsString;
   private final boolean datetimeAsLong;
   private final boolean pushDownAggregates;
+  private final OptionalLong headerJobThreshold;
   /** The options as given, for a stream's own options ({@link StreamOptions}). */
   private final PathOptions given;
   private final String index;
@@ -91,6 +93,9 @@ public final class ReadOptions {
     this.bytesAsString = options.bool(BYTES_AS_STRING, false);
     this.datetimeAsLong = options.bool(DATETIME_AS_LONG, false);
     this.pushDownAggregates = options.bool(PUSH_DOWN_AGGREGATES, true);
+    this.headerJobThreshold = options.has(HEADER_JOB_THRESHOLD)
+        ? OptionalLong.of(options.nonNegativeLong(HEADER_JOB_THRESHOLD, 0))
+        : OptionalLong.empty();
     String indexPath = options.get(INDEX);
     this.index = indexPath == null || indexPath.isBlank() ? null : indexPath;
   }
@@ -160,6 +165,14 @@ public final class ReadOptions {
   /** Whether aggregates are computed in the scan (true unless turned off, to compare with Spark's own). */
   boolean pushDownAggregates() {
     return pushDownAggregates;
+  }
+
+  /**
+   * Past how many files on a remote file system their headers are read by a Spark job ({@link HeaderReadJob});
+   * unset, Spark's {@code spark.sql.sources.parallelPartitionDiscovery.threshold} decides, as it does for listing.
+   */
+  OptionalLong headerJobThreshold() {
+    return headerJobThreshold;
   }
 
   /** The options as given, with the paths they were given for. */

@@ -46,7 +46,8 @@ abstract class RowSource implements Closeable {
       Configuration conf) throws IOException {
     java.nio.file.Path local = mayMap ? FileHandle.localPath(file.path()) : null;
     KeptMappings.FileIdentity before = local == null ? null : KeptMappings.identify(local);
-    FileHandle handle = FileHandle.open(file.path(), file.fileLength(), conf);
+    FileHandle handle = file.listed() != null ? FileHandle.open(file.listed(), conf)
+        : FileHandle.open(file.path(), file.fileLength(), conf);
     try {
       if (file.deflated()) {
         return new InflatedRows(handle, file, layout, segments, fromRow, toRow);

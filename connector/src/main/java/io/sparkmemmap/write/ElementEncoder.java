@@ -124,9 +124,10 @@ final class ElementEncoder extends ValueEncoder {
    */
   static MegatronDType inferred(DataType elementType, String recordedDescr) {
     if (recordedDescr != null) {
+      // recorded as the .npy header writes it, a Python literal: '<u2'
+      String descr = recordedDescr.strip().replace("'", "");
       for (MegatronDType dtype : MegatronDType.values()) {
-        if (dtype.numpyDescr().equals(recordedDescr)
-            || dtype.numpyDescr().substring(1).equals(recordedDescr.substring(1))) {
+        if (dtype.numpyDescr().equals(descr) || dtype.numpyDescr().substring(1).equals(descr.substring(1))) {
           return dtype;
         }
       }

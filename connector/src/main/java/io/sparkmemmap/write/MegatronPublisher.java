@@ -4,6 +4,7 @@ import io.sparkmemmap.format.PositionalReader;
 import io.sparkmemmap.format.megatron.MegatronFormatException;
 import io.sparkmemmap.format.megatron.MegatronIndex;
 import io.sparkmemmap.format.megatron.MegatronIndexWriter;
+import io.sparkmemmap.format.megatron.MegatronPair;
 import java.io.DataInputStream;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -37,6 +38,9 @@ import org.slf4j.LoggerFactory;
  * {@code .idx} replaces the old by one rename; a crash before that rename leaves the old index over the old bytes
  * and unread bytes after them, which readers of the old index ignore. Elsewhere the whole {@code .bin} is rewritten
  * in staging and replaced.
+ *
+ * <p>A shard merge ({@link MegatronMerge}) publishes the same way: its index comes from the merged pairs' indexes
+ * rather than from parts, and on the local file system its tasks have already copied the bytes into place.
  */
 final class MegatronPublisher {
   private static final Logger LOG = LoggerFactory.getLogger(MegatronPublisher.class);
@@ -56,28 +60,67 @@ final class MegatronPublisher {
     this.fs = fs;
   }
 
+  /** Publishes a write of rows: the committed tasks' parts, in partition order. */
   void publish(List<RecordPart> parts) throws IOException {
-    Path bin = target.bin();
-    Path idx = target.idx();
-    MegatronIndex existing = target.appendTo() ? existingIndex() : null;
-    Path stagedIdx = new Path(target.staging(), "assembled.idx");
-    Path stagedBin = new Path(target.staging(), "assembled.bin");
-    long oldBinBytes = writeIndex(stagedIdx, parts, existing);
     List<ByteRange> ranges = new ArrayList<>();
     for (RecordPart part : parts) {
       ranges.add(new ByteRange(RecordPart.path(part.elementsFile()), 0, part.elements() * target.dtype().itemSize()));
     }
+    publish(new StagedSequences(parts), ranges);
+    warnAboutDtype(parts);
+  }
+
+  /**
+   * Publishes a merge of whole pairs ({@link MegatronMerge}): the index from theirs, as Megatron's {@code add_index}
+   * joins them; the {@code .bin} from the pieces its tasks copied, or, where {@code pieces} is null, from the bytes
+   * they copied straight into place (the staged {@code .bin}, or the end of the appended one).
+   *
+   * @param documents whether the pairs' documents are kept (else each sequence is one)
+   * @param oldBinBytes where an append's tasks put the new bytes in place: the old index's bytes, which this checks
+   */
+  void publishMerge(List<MegatronPair> pairs, boolean documents, List<ByteRange> pieces, long oldBinBytes)
+      throws IOException {
+    long old = publish(new MergedSequences(pairs, documents), pieces);
+    if (pieces == null && target.appendTo() && old != oldBinBytes) {
+      throw new IOException(target.idx() + " changed during the merge: it describes " + old + " bytes of "
+          + target.bin() + ", the merge appended after " + oldBinBytes);
+    }
+  }
+
+  /** The staged {@code .bin} of a new pair, which a merge's tasks may fill in place before the job commits. */
+  Path stagedBin() {
+    return new Path(target.staging(), "assembled.bin");
+  }
+
+  /**
+   * Writes the index, then places the {@code .bin} and the index by the save mode; returns the bytes of the old
+   * {@code .bin} an append kept.
+   *
+   * @param ranges the new sequences' bytes to assemble, in order; null where they are in place already
+   */
+  private long publish(NewSequences added, List<ByteRange> ranges) throws IOException {
+    Path bin = target.bin();
+    Path idx = target.idx();
+    MegatronIndex existing = target.appendTo() ? existingIndex() : null;
+    Path stagedIdx = new Path(target.staging(), "assembled.idx");
+    Path stagedBin = stagedBin();
+    long oldBinBytes = writeIndex(stagedIdx, added, existing);
     if (existing != null && files.isLocal()) {
-      growInPlace(bin, oldBinBytes, ranges);
+      if (ranges != null) {
+        growInPlace(bin, oldBinBytes, ranges);
+      }
       files.replace(stagedIdx, idx);
     } else if (existing != null) {
-      ranges.add(0, new ByteRange(bin, 0, oldBinBytes));
-      files.assemble(stagedBin, new byte[0], ranges);
+      List<ByteRange> all = new ArrayList<>(ranges);
+      all.add(0, new ByteRange(bin, 0, oldBinBytes));
+      files.assemble(stagedBin, new byte[0], all);
       files.deleteRecursively(idx); // no finished-looking pair while the .bin changes
       files.replace(stagedBin, bin);
       files.rename(stagedIdx, idx);
     } else {
-      files.assemble(stagedBin, new byte[0], ranges);
+      if (ranges != null) {
+        files.assembleParts(stagedBin, new byte[0], ranges);
+      }
       if (target.mode() == WriteMode.OVERWRITE) {
         files.deleteRecursively(idx);
         if (files.state(bin) != OutputFiles.PathState.MISSING) {
@@ -90,7 +133,7 @@ final class MegatronPublisher {
       }
       files.rename(stagedIdx, idx);
     }
-    warnAboutDtype(parts);
+    return oldBinBytes;
   }
 
   /** Appends the parts to the old {@code .bin} after its first {@code oldBytes} bytes, and forces them to disk. */
@@ -107,22 +150,24 @@ final class MegatronPublisher {
     }
   }
 
+  /** The sequences a write adds after the old pair's: counted first, for the header, then appended. */
+  private interface NewSequences {
+    long sequences();
+
+    long documents() throws IOException;
+
+    /** Appends their lengths, modes and document indices; {@code first} sequences come before them. */
+    void append(MegatronIndexWriter writer, long first) throws IOException;
+  }
+
   /**
-   * Writes the index of the old pair's sequences (when appending) and the parts' into {@code staged}; returns the
+   * Writes the index of the old pair's sequences (when appending) and the new ones into {@code staged}; returns the
    * bytes of the old {@code .bin} the old index describes.
    */
-  private long writeIndex(Path staged, List<RecordPart> parts, MegatronIndex existing) throws IOException {
-    long newSequences = 0;
-    long newDocuments = 0;
-    Object previousLast = null;
-    for (RecordPart part : parts) {
-      newSequences += part.records();
-      newDocuments += countDocumentStarts(part) - (continues(previousLast, part) ? 1 : 0);
-      previousLast = part.marks().lastDocument();
-    }
+  private long writeIndex(Path staged, NewSequences added, MegatronIndex existing) throws IOException {
     long oldSequences = existing == null ? 0 : existing.sequenceCount();
     long oldDocuments = existing == null ? 0 : existing.documents();
-    long sequences = oldSequences + newSequences;
+    long sequences = oldSequences + added.sequences();
     // made in a directory of its own rather than by createTempFile, whose files are 0600: the published .idx gets
     // the permissions of any new file (as the .bin has), so that a training job of another account can read it
     java.nio.file.Path localDir = Files.createTempDirectory("spark-memmap-megatron");
@@ -131,16 +176,15 @@ final class MegatronPublisher {
     try {
       try (FileChannel channel = FileChannel.open(local, StandardOpenOption.WRITE)) {
         MegatronIndexWriter writer = MegatronIndexWriter.open(channel, target.idx().toString(), target.dtype(),
-            sequences, oldDocuments + newDocuments + 1, job.marks().multimodal());
+            sequences, oldDocuments + added.documents() + 1, job.marks().multimodal());
         if (existing != null) {
-          oldBinBytes = copyOld(existing, writer);
+          oldBinBytes = copyIndex(existing, target.idx(), 0, true, writer);
+          long binLength = files.length(target.bin());
+          if (binLength < oldBinBytes) {
+            throw truncated(target, binLength, oldBinBytes);
+          }
         }
-        previousLast = null;
-        long sequence = oldSequences;
-        for (RecordPart part : parts) {
-          sequence = appendPart(part, writer, sequence, continues(previousLast, part));
-          previousLast = part.marks().lastDocument();
-        }
+        added.append(writer, oldSequences);
         writer.appendDocumentIndices(new long[] {sequences}, 0, 1);
         writer.finish();
       }
@@ -155,6 +199,81 @@ final class MegatronPublisher {
       Files.deleteIfExists(localDir);
     }
     return oldBinBytes;
+  }
+
+  /** The error of an append to a pair whose {@code .bin} is shorter than its index says. */
+  static MegatronFormatException truncated(MegatronTarget target, long binLength, long indexedBytes) {
+    return new MegatronFormatException(target.bin().toString(), "has " + binLength + " bytes, fewer than the "
+        + indexedBytes + " its index " + target.idx() + " describes: it was truncated; nothing was appended");
+  }
+
+  /** The sequences of the committed parts of a write of rows, with the marks that say where documents start. */
+  private final class StagedSequences implements NewSequences {
+    private final List<RecordPart> parts;
+
+    StagedSequences(List<RecordPart> parts) {
+      this.parts = parts;
+    }
+
+    @Override
+    public long sequences() {
+      return parts.stream().mapToLong(RecordPart::records).sum();
+    }
+
+    @Override
+    public long documents() throws IOException {
+      long documents = 0;
+      Object previousLast = null;
+      for (RecordPart part : parts) {
+        documents += countDocumentStarts(part) - (continues(previousLast, part) ? 1 : 0);
+        previousLast = part.marks().lastDocument();
+      }
+      return documents;
+    }
+
+    @Override
+    public void append(MegatronIndexWriter writer, long first) throws IOException {
+      Object previousLast = null;
+      long sequence = first;
+      for (RecordPart part : parts) {
+        sequence = appendPart(part, writer, sequence, continues(previousLast, part));
+        previousLast = part.marks().lastDocument();
+      }
+    }
+  }
+
+  /**
+   * The sequences of whole pairs, one after another, as Megatron's {@code add_index} joins them: each pair's lengths
+   * and modes, and its document indices but the last, offset by the sequences before it (every pair starts a
+   * document, and its empty documents stay); or, without documents, one per sequence.
+   */
+  private final class MergedSequences implements NewSequences {
+    private final List<MegatronPair> pairs;
+    private final boolean documents;
+
+    MergedSequences(List<MegatronPair> pairs, boolean documents) {
+      this.pairs = pairs;
+      this.documents = documents;
+    }
+
+    @Override
+    public long sequences() {
+      return pairs.stream().mapToLong(p -> p.index().sequenceCount()).sum();
+    }
+
+    @Override
+    public long documents() {
+      return documents ? pairs.stream().mapToLong(p -> p.index().documents()).sum() : sequences();
+    }
+
+    @Override
+    public void append(MegatronIndexWriter writer, long first) throws IOException {
+      long sequence = first;
+      for (MegatronPair pair : pairs) {
+        copyIndex(pair.index(), new Path(pair.idx()), sequence, documents, writer);
+        sequence += pair.index().sequenceCount();
+      }
+    }
   }
 
   /** Whether a part's first record continues the document the part before it ended with. */
@@ -215,35 +334,49 @@ final class MegatronPublisher {
     return new DataInputStream(new BufferedInputStream(fs.open(RecordPart.path(part)), 1 << 20));
   }
 
-  /** Copies the old index's sequences and documents (not its final S); returns the old {@code .bin}'s bytes. */
-  private long copyOld(MegatronIndex old, MegatronIndexWriter writer) throws IOException {
+  /**
+   * Copies the sequences of the index at {@code idx}: their lengths (and modes, where the new index has them), and
+   * either its document indices but the last, offset by {@code first}, or one document per sequence. Checks that the
+   * pointers are the running sum of the lengths, since the new index recomputes them over the same bytes; returns
+   * the bytes of the {@code .bin} the sequences take.
+   */
+  private long copyIndex(MegatronIndex index, Path idx, long first, boolean documents, MegatronIndexWriter writer)
+      throws IOException {
     long binBytes = 0;
-    try (FSDataInputStream in = fs.open(target.idx())) {
-      PositionalReader reader = reader(in, old.fileSize());
-      for (long from = 0; from < old.sequenceCount(); from += CHUNK) {
-        long to = Math.min(old.sequenceCount(), from + CHUNK);
-        int[] lengths = old.readLengths(reader, from, to);
-        byte[] modes = old.hasModes() ? old.readModes(reader, from, to) : null;
-        writer.appendSequences(lengths, modes, 0, lengths.length);
-        for (int length : lengths) {
-          binBytes += (long) length * old.itemSize();
+    boolean modes = job.marks().multimodal() && index.hasModes();
+    try (FSDataInputStream in = idx.getFileSystem(job.hadoopConf().get()).open(idx)) {
+      PositionalReader reader = reader(in, index.fileSize());
+      long[] starts = new long[CHUNK];
+      for (long from = 0; from < index.sequenceCount(); from += CHUNK) {
+        long to = Math.min(index.sequenceCount(), from + CHUNK);
+        int[] lengths = index.readLengths(reader, from, to);
+        long[] pointers = index.readPointers(reader, from, to);
+        for (int k = 0; k < lengths.length; k++) {
+          if (pointers[k] != binBytes) {
+            throw new MegatronFormatException(idx.toString(), "sequence " + (from + k) + " has pointer "
+                + pointers[k] + ", but the sequences before it end at byte " + binBytes + ": pointers must be the "
+                + "running sum of lengths times the item size " + index.itemSize());
+          }
+          binBytes += (long) lengths[k] * index.itemSize();
+          starts[k] = first + from + k;
+        }
+        writer.appendSequences(lengths, modes ? index.readModes(reader, from, to) : null, 0, lengths.length);
+        if (!documents) {
+          writer.appendDocumentIndices(starts, 0, lengths.length);
         }
       }
-      for (long from = 0; from < old.documentCount() - 1; from += CHUNK) {
-        long to = Math.min(old.documentCount() - 1, from + CHUNK);
-        long[] documents = old.readDocumentIndices(reader, from, to);
-        writer.appendDocumentIndices(documents, 0, documents.length);
+      for (long from = 0; documents && from < index.documentCount() - 1; from += CHUNK) {
+        long[] indices = index.readDocumentIndices(reader, from, Math.min(index.documentCount() - 1, from + CHUNK));
+        for (int k = 0; k < indices.length; k++) {
+          indices[k] += first;
+        }
+        writer.appendDocumentIndices(indices, 0, indices.length);
       }
-    }
-    long binLength = files.length(target.bin());
-    if (binLength < binBytes) {
-      throw new MegatronFormatException(target.bin().toString(), "has " + binLength + " bytes, fewer than the "
-          + binBytes + " its index " + target.idx() + " describes: it was truncated; nothing was appended");
     }
     return binBytes;
   }
 
-  private MegatronIndex existingIndex() throws IOException {
+  MegatronIndex existingIndex() throws IOException {
     try (FSDataInputStream in = fs.open(target.idx())) {
       return MegatronIndex.read(reader(in, fs.getFileStatus(target.idx()).getLen()), target.idx().toString());
     }

@@ -7,6 +7,8 @@ import org.apache.spark.sql.connector.write.BatchWrite;
 import org.apache.spark.sql.connector.write.DataWriterFactory;
 import org.apache.spark.sql.connector.write.PhysicalWriteInfo;
 import org.apache.spark.sql.connector.write.WriterCommitMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The driver's part of a write: prepares the staging directory, assembles a new local single file as tasks commit
@@ -15,6 +17,7 @@ import org.apache.spark.sql.connector.write.WriterCommitMessage;
  * per partition commit, and hands this class exactly that attempt's message.
  */
 final class NpyBatchWrite implements BatchWrite {
+  private static final Logger LOG = LoggerFactory.getLogger(NpyBatchWrite.class);
   private final WriteJob job;
   private final OutputTarget target;
   private final transient OutputFiles files;
@@ -22,6 +25,8 @@ final class NpyBatchWrite implements BatchWrite {
   private final transient SingleFileAssembly assembly;
   /** Where tasks upload their parts, planned with the partitions ({@link PartUploads}); null where they stage them. */
   private transient PartNames uploads;
+  /** The upload tasks put a single file's parts in ({@link SingleFileUpload}); null where they stage them. */
+  private transient SingleFileUpload singleUpload;
 
   NpyBatchWrite(WriteJob job, OutputTarget target, OutputFiles files) {
     this.job = job;
@@ -35,17 +40,43 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    int partitions = info == null ? 0 : info.numPartitions();
     if (job.uploadsParts()) {
-      uploads = planUploads(info == null ? 0 : info.numPartitions());
       try {
         PartUploads.openJournal(Publisher.uploadJournal(job), job.hadoopConf().get());
+        if (!target.singleFile()) {
+          uploads = planUploads(partitions);
+          return new NpyDataWriterFactory(job, uploads, null, true);
+        }
+        singleUpload = beginSingleUpload(partitions);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot open the journal of the uploads of " + target.describe(), e);
+        throw new UncheckedIOException("cannot begin the uploads of " + target.describe(), e);
       }
-      return new NpyDataWriterFactory(job, uploads);
     }
     createAttemptsDirectory(files, target);
-    return new NpyDataWriterFactory(job, null);
+    return new NpyDataWriterFactory(job, null, singleUpload, job.uploadsParts());
+  }
+
+  /**
+   * The one upload tasks put a single file's parts in ({@link SingleFileUpload}); null where the file is instead
+   * assembled by the driver from staged parts: an append to an existing file (a rewrite: an object store cannot
+   * copy the old bytes into a part through Hadoop's API, so they would pass through the driver anyway), a target
+   * that is a directory, and more partitions than S3's part numbers give a block each.
+   */
+  private SingleFileUpload beginSingleUpload(int partitions) throws IOException {
+    OutputFiles.PathState state = files.state(target.path());
+    if (state == OutputFiles.PathState.DIRECTORY || (target.mode() == WriteMode.APPEND
+        && state == OutputFiles.PathState.FILE)) {
+      return null;
+    }
+    SingleFileUpload upload = SingleFileUpload.begin(target.path(), Publisher.uploadJournal(job), partitions,
+        job.hadoopConf().get()).orElse(null);
+    if (upload == null && partitions > 0) {
+      LOG.warn("{}: {} partitions are too many to upload the single file's parts from the tasks (at most {}); "
+          + "the driver assembles it from staged parts instead, copying every byte", target.describe(), partitions,
+          (PartUploads.MAX_PARTS - 1) / SingleFileUpload.MIN_BLOCK);
+    }
+    return upload;
   }
 
   /**
@@ -89,7 +120,7 @@ final class NpyBatchWrite implements BatchWrite {
   @Override
   public void commit(WriterCommitMessage[] messages) {
     StagedPart[] parts = parts(messages);
-    Publisher publisher = new Publisher(job, target, files, assembly, uploads);
+    Publisher publisher = new Publisher(job, target, files, assembly, uploads, singleUpload);
     boolean published = false;
     try {
       publisher.publish(parts);
@@ -104,7 +135,7 @@ final class NpyBatchWrite implements BatchWrite {
 
   @Override
   public void abort(WriterCommitMessage[] messages) {
-    cleanUp(new Publisher(job, target, files, assembly, uploads), parts(messages), false);
+    cleanUp(new Publisher(job, target, files, assembly, uploads, singleUpload), parts(messages), false);
   }
 
   private static StagedPart[] parts(WriterCommitMessage[] messages) {

@@ -36,14 +36,21 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
   private org.apache.hadoop.fs.Path uploaded;
   /** The part's final name, where it is uploaded for job commit to complete ({@link PartUploads}); else null. */
   private final org.apache.hadoop.fs.Path uploadTo;
+  /** The upload of the single file this part's rows go into ({@link SingleFileUpload}); else null. */
+  private final SingleFileUpload singleUpload;
+  /** Whether the job's journal is open: what this task stages, it stages under it ({@link PartUploads#stage}). */
+  private final boolean journaled;
   private long rows;
 
-  NpyDataWriter(WriteJob job, int partitionId, long taskId, org.apache.hadoop.fs.Path uploadTo) {
+  NpyDataWriter(WriteJob job, int partitionId, long taskId, org.apache.hadoop.fs.Path uploadTo,
+      SingleFileUpload singleUpload, boolean journaled) {
     this.job = job;
     this.partitionId = partitionId;
     this.taskId = taskId;
     this.lengths = job.plan().initialLengths();
     this.uploadTo = uploadTo;
+    this.singleUpload = singleUpload;
+    this.journaled = journaled;
   }
 
   @Override
@@ -151,15 +158,24 @@ final class NpyDataWriter implements DataWriter<InternalRow> {
       return new StagedPart(partitionId, taskId, uploadTo.toUri().toString(), rows, header.length, lengths.clone(),
           upload);
     }
+    PendingUpload upload = null;
     if (!job.localTarget()) {
       org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(
           new org.apache.hadoop.fs.Path(URI.create(job.stagingDir())), WriteJob.ATTEMPTS + "/" + fileName());
       FileSystem fs = target.getFileSystem(job.hadoopConf().get());
       uploaded = target;
-      fs.copyFromLocalFile(true, false, new org.apache.hadoop.fs.Path(staging.path().toUri()), target);
+      if (singleUpload != null) {
+        upload = singleUpload.uploadPart(staging.path(), partitionId, target, Publisher.uploadJournal(job),
+            job.hadoopConf().get());
+      } else if (journaled) {
+        PartUploads.stage(staging.path(), Files.size(staging.path()), target, Publisher.uploadJournal(job),
+            job.hadoopConf().get());
+      } else {
+        fs.copyFromLocalFile(true, false, new org.apache.hadoop.fs.Path(staging.path().toUri()), target);
+      }
       file = target.toUri().toString();
     }
-    return new StagedPart(partitionId, taskId, file, rows, header.length, lengths.clone(), null);
+    return new StagedPart(partitionId, taskId, file, rows, header.length, lengths.clone(), upload);
   }
 
   @Override

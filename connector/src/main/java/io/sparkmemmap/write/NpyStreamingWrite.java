@@ -31,7 +31,7 @@ final class NpyStreamingWrite implements StreamingWrite {
     // its attempts' files there, whose names the restarted query's task ids may repeat
     NpyBatchWrite.removeStaging(files, target);
     NpyBatchWrite.createAttemptsDirectory(files, target);
-    return new NpyDataWriterFactory(job, null);
+    return new NpyDataWriterFactory(job, null, null, false);
   }
 
   @Override

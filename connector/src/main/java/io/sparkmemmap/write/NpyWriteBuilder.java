@@ -78,7 +78,7 @@ public final class NpyWriteBuilder extends PathWriteBuilder implements SupportsS
       Path staging = found.staging(queryId);
       WriteJob job = new WriteJob(format, path, plan, queryId, staging.toUri().toString(), files.isLocal(),
           singleFile && !files.isLocal(), new HadoopConf(conf), writeOptions.nullValue().isPresent(),
-          !singleFile && PartUploads.apply(target.getFileSystem(conf), target));
+          PartUploads.apply(target.getFileSystem(conf), target));
       return new NpyWrite(job, new OutputTarget(target, mode, singleFile, staging), files);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write to " + path + ": " + e.getMessage(), e);

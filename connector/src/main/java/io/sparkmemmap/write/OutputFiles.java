@@ -87,6 +87,22 @@ abstract class OutputFiles {
 
   abstract long length(Path file) throws IOException;
 
+  /** Copies a range of a file of any file system into {@code out}, through {@code buffer}. */
+  static void copy(ByteRange range, OutputStream out, byte[] buffer, Configuration conf) throws IOException {
+    try (FSDataInputStream in = range.file().getFileSystem(conf).open(range.file())) {
+      in.seek(range.offset());
+      long left = range.length();
+      while (left > 0) {
+        int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+        if (n < 0) {
+          throw new IOException(range.file() + " ended " + left + " bytes before the rows it should hold");
+        }
+        out.write(buffer, 0, n);
+        left -= n;
+      }
+    }
+  }
+
   enum PathState {
     MISSING,
     FILE,
@@ -421,18 +437,7 @@ abstract class OutputFiles {
     }
 
     private void copy(ByteRange range, OutputStream out, byte[] buffer) throws IOException {
-      try (FSDataInputStream in = range.file().getFileSystem(conf).open(range.file())) {
-        in.seek(range.offset());
-        long left = range.length();
-        while (left > 0) {
-          int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-          if (n < 0) {
-            throw new IOException(range.file() + " ended " + left + " bytes before the rows it should hold");
-          }
-          out.write(buffer, 0, n);
-          left -= n;
-        }
-      }
+      OutputFiles.copy(range, out, buffer, conf);
     }
 
     @Override

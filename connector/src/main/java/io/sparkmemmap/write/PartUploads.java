@@ -37,15 +37,22 @@ import org.apache.hadoop.util.functional.FutureIO;
  * operations, and which joins a single file's parts itself).
  */
 final class PartUploads {
-  /** Bytes per uploaded part: S3 wants at least 5 MiB in every part but the last, and at most 10 000 parts. */
+  /** Bytes per uploaded part unless the store says otherwise ({@link #partBytes}). */
   static final long PART_BYTES = 64L << 20;
+  /** S3's least part: every part of an upload but the last holds at least this many bytes. */
+  static final long MIN_PART_BYTES = 5L << 20;
+  /** S3's largest part. */
+  static final long MAX_PART_BYTES = 5L << 30;
+  /** S3's part numbers: 1 to this. */
+  static final int MAX_PARTS = 10_000;
   /**
    * The journal's mark that the job is still open: made before any task runs, deleted by the job's end before it
    * reads the journal. A task that records its upload and then finds the mark gone aborts the upload itself, since
    * the job's end may have read the journal before the record was there.
    */
   private static final String OPEN = "_open";
-  private static final int MAX_PARTS = 10_000;
+  /** Attempts of a call that an interrupt cuts short ({@link #uninterruptibly}). */
+  private static final int INTERRUPTED_ATTEMPTS = 3;
 
   private PartUploads() {}
 
@@ -64,8 +71,12 @@ final class PartUploads {
   static PendingUpload upload(java.nio.file.Path local, Path dst, Path journal, Configuration conf)
       throws IOException {
     long length = Files.size(local);
-    long partBytes = Math.max(PART_BYTES, (length + MAX_PARTS - 1) / MAX_PARTS);
+    long partBytes = Math.max(partBytes(dst, conf), (length + MAX_PARTS - 1) / MAX_PARTS);
     int count = (int) Math.max(1, (length + partBytes - 1) / partBytes);
+    long[] sizes = new long[count];
+    for (int i = 0; i < count; i++) {
+      sizes[i] = Math.min(partBytes, length - i * partBytes);
+    }
     try (MultipartUploader uploader = uploader(dst, conf)) {
       // A task the job cancels is interrupted (Spark 4 interrupts on cancel), and an upload the store began but
       // whose handle the interrupted wait never returned could be aborted by no one: the wait ignores interrupts.
@@ -73,18 +84,9 @@ final class PartUploads {
       try {
         Path record = record(journal, dst, bytes(upload.bytes()), conf);
         checkJobOpen(journal, record, dst, conf);
-        byte[][] parts = new byte[count][];
+        byte[][] parts;
         try (InputStream in = Files.newInputStream(local)) {
-          for (int i = 0; i < count; i++) {
-            if (Thread.currentThread().isInterrupted()) {
-              throw new java.io.InterruptedIOException("interrupted uploading " + dst);
-            }
-            long size = Math.min(partBytes, length - i * partBytes);
-            // a part still in flight when the abort comes could land after it, in an upload no one aborts again
-            PartHandle part = awaitUninterruptibly(uploader.putPart(upload, i + 1, i == count - 1, dst,
-                new BoundedStream(in, size), size));
-            parts[i] = bytes(part.bytes());
-          }
+          parts = putParts(uploader, upload, dst, in, sizes, 1, true);
         }
         // the job's end may have aborted the upload while a part was in flight, which a store may then keep
         checkJobOpen(journal, record, dst, conf);
@@ -96,15 +98,105 @@ final class PartUploads {
     }
   }
 
+  /**
+   * Uploads the next bytes of {@code in} as parts of {@code sizes}, numbered from {@code first}; the last of them is
+   * the object's last part if {@code endsObject} (S3A refuses a part under {@link #MIN_PART_BYTES} that is not).
+   * Returns the parts' handles. Stops between parts when the task is interrupted.
+   */
+  static byte[][] putParts(MultipartUploader uploader, UploadHandle upload, Path dst, InputStream in, long[] sizes,
+      int first, boolean endsObject) throws IOException {
+    byte[][] parts = new byte[sizes.length][];
+    for (int i = 0; i < sizes.length; i++) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new java.io.InterruptedIOException("interrupted uploading " + dst);
+      }
+      // a part still in flight when the abort comes could land after it, in an upload no one aborts again
+      PartHandle part = awaitUninterruptibly(uploader.putPart(upload, first + i,
+          endsObject && i == sizes.length - 1, dst, new BoundedStream(in, sizes[i]), sizes[i]));
+      parts[i] = bytes(part.bytes());
+    }
+    return parts;
+  }
+
+  /**
+   * Bytes per part for uploads to {@code dst}: the store's own multipart size ({@code fs.s3a.multipart.size} for
+   * S3A), at least S3's least part.
+   */
+  static long partBytes(Path dst, Configuration conf) {
+    return Math.max(MIN_PART_BYTES, conf.getLongBytes("fs." + dst.toUri().getScheme() + ".multipart.size",
+        PART_BYTES));
+  }
+
+  /**
+   * Stages the first {@code length} bytes of a local file at {@code target} for job commit to read, then checks that
+   * the job is still open ({@link #OPEN}): if it ended meanwhile, its end may already have removed the staging
+   * directory, so the staged object is deleted here and the task fails.
+   */
+  static void stage(java.nio.file.Path local, long length, Path target, Path journal, Configuration conf)
+      throws IOException {
+    FileSystem fs = target.getFileSystem(conf);
+    // a cancelled task is interrupted, and an interrupted S3A call fails at once: between the object and the check
+    // of the mark, that would leave the object behind
+    uninterruptibly(() -> {
+      // overwriting what an attempt cut short may have written: the name is this task attempt's own
+      try (InputStream in = Files.newInputStream(local); FSDataOutputStream out = fs.create(target, true)) {
+        new BoundedStream(in, length).transferTo(out);
+      }
+      if (!jobOpen(journal, conf)) {
+        fs.delete(target, false);
+        throw jobEnded(target);
+      }
+      return null;
+    });
+  }
+
+  /** A call on a file system that may throw {@link IOException}. */
+  interface IoCall<T> {
+    T call() throws IOException;
+  }
+
+  /**
+   * Runs {@code call}, which must be idempotent, with the thread's interrupt cleared, again if an interrupt cut it
+   * short (a few times), then restores the interrupt: S3A fails any call made or waiting while the thread is
+   * interrupted, and Spark 4 interrupts the tasks it cancels.
+   */
+  static <T> T uninterruptibly(IoCall<T> call) throws IOException {
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (int attempt = 1; ; attempt++) {
+        try {
+          return call.call();
+        } catch (java.io.InterruptedIOException e) {
+          interrupted |= Thread.interrupted();
+          if (attempt == INTERRUPTED_ATTEMPTS) {
+            throw e;
+          }
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   /** Completes the upload to {@code dst}: the object appears whole. */
   static void complete(Path dst, PendingUpload pending, Configuration conf) throws IOException {
-    Map<Integer, PartHandle> parts = new HashMap<>();
+    Map<Integer, byte[]> parts = new HashMap<>();
     for (int i = 0; i < pending.parts().length; i++) {
-      parts.put(i + 1, BBPartHandle.from(ByteBuffer.wrap(pending.parts()[i])));
+      parts.put(i + 1, pending.parts()[i]);
     }
     try (MultipartUploader uploader = uploader(dst, conf)) {
-      FutureIO.awaitFuture(uploader.complete(handle(pending), dst, parts));
+      complete(uploader, dst, pending.upload(), parts);
     }
+  }
+
+  /** Completes an upload from its parts by number, ascending, gaps allowed: the object appears whole. */
+  static void complete(MultipartUploader uploader, Path dst, byte[] upload, Map<Integer, byte[]> parts)
+      throws IOException {
+    Map<Integer, PartHandle> handles = new HashMap<>();
+    parts.forEach((number, part) -> handles.put(number, BBPartHandle.from(ByteBuffer.wrap(part))));
+    FutureIO.awaitFuture(uploader.complete(BBUploadHandle.from(ByteBuffer.wrap(upload)), dst, handles));
   }
 
   /**
@@ -124,7 +216,7 @@ final class PartUploads {
    * the job does not publish (a failed job, a failed or duplicate attempt, a task that committed after the job
    * failed). An upload already completed or aborted is left as it is.
    */
-  static void abortUnpublished(Path journal, List<StagedPart> published, Configuration conf) throws IOException {
+  static void abortUnpublished(Path journal, List<PendingUpload> published, Configuration conf) throws IOException {
     FileSystem fs = journal.getFileSystem(conf);
     fs.delete(new Path(journal, OPEN), false);
     FileStatus[] records;
@@ -134,8 +226,8 @@ final class PartUploads {
       return; // no task began an upload
     }
     java.util.Set<String> kept = new java.util.HashSet<>();
-    for (StagedPart part : published) {
-      kept.add(Base64.getEncoder().encodeToString(part.upload().upload()));
+    for (PendingUpload upload : published) {
+      kept.add(Base64.getEncoder().encodeToString(upload.upload()));
     }
     for (FileStatus status : records) {
       if (status.getPath().getName().equals(OPEN)) {
@@ -153,11 +245,22 @@ final class PartUploads {
 
   /** Fails, so that the caller aborts its upload, when the job ended ({@link #OPEN} is gone); drops the record. */
   private static void checkJobOpen(Path journal, Path record, Path dst, Configuration conf) throws IOException {
-    FileSystem fs = journal.getFileSystem(conf);
-    if (!fs.exists(new Path(journal, OPEN))) {
-      fs.delete(record, false);
-      throw new IOException("the job writing " + dst + " ended while this task uploaded its part");
+    if (!jobOpen(journal, conf)) {
+      journal.getFileSystem(conf).delete(record, false);
+      throw jobEnded(dst);
     }
+  }
+
+  /**
+   * Whether the job is still open ({@link #OPEN}). What a task wrote before it found the job open is seen by the
+   * job's end, which reads the journal and the staging directory only after removing the mark.
+   */
+  static boolean jobOpen(Path journal, Configuration conf) throws IOException {
+    return uninterruptibly(() -> journal.getFileSystem(conf).exists(new Path(journal, OPEN)));
+  }
+
+  static IOException jobEnded(Path written) {
+    return new IOException("the job writing " + written + " ended while this task uploaded its part");
   }
 
   /** Opens the journal of a job's uploads, on the driver before any task runs ({@link #OPEN}). */
@@ -167,7 +270,7 @@ final class PartUploads {
   }
 
   /** Records an upload begun: the object's URI and the upload's handle, one line each. */
-  private static Path record(Path journal, Path dst, byte[] upload, Configuration conf) throws IOException {
+  static Path record(Path journal, Path dst, byte[] upload, Configuration conf) throws IOException {
     Path file = new Path(journal, UUID.randomUUID().toString());
     try (FSDataOutputStream out = file.getFileSystem(conf).create(file, false)) {
       out.write((dst.toUri() + "\n" + Base64.getEncoder().encodeToString(upload)).getBytes(StandardCharsets.UTF_8));
@@ -175,7 +278,7 @@ final class PartUploads {
     return file;
   }
 
-  private static MultipartUploader uploader(Path dst, Configuration conf) throws IOException {
+  static MultipartUploader uploader(Path dst, Configuration conf) throws IOException {
     return dst.getFileSystem(conf).createMultipartUploader(dst.getParent()).build();
   }
 
@@ -184,7 +287,7 @@ final class PartUploads {
   }
 
   /** Aborts after a failure, also when the failure is the task being killed: the abort must not be interrupted. */
-  private static void abortQuietly(MultipartUploader uploader, UploadHandle upload, Path dst, Exception failure) {
+  static void abortQuietly(MultipartUploader uploader, UploadHandle upload, Path dst, Exception failure) {
     try {
       awaitUninterruptibly(uploader.abort(upload, dst));
     } catch (IOException | RuntimeException e) {
@@ -193,7 +296,7 @@ final class PartUploads {
   }
 
   /** The future's value, waiting through interrupts, which are kept for the caller's next interruptible wait. */
-  private static <T> T awaitUninterruptibly(java.util.concurrent.CompletableFuture<T> future) throws IOException {
+  static <T> T awaitUninterruptibly(java.util.concurrent.CompletableFuture<T> future) throws IOException {
     boolean interrupted = Thread.interrupted();
     try {
       while (true) {
@@ -219,7 +322,7 @@ final class PartUploads {
     }
   }
 
-  private static byte[] bytes(ByteBuffer buffer) {
+  static byte[] bytes(ByteBuffer buffer) {
     ByteBuffer copy = buffer.duplicate();
     byte[] bytes = new byte[copy.remaining()];
     copy.get(bytes);

@@ -44,13 +44,23 @@ final class Publisher {
   private final SingleFileAssembly assembly;
   /** Where tasks uploaded their parts ({@link PartUploads}); null where they staged them for renaming. */
   private final PartNames uploaded;
+  /** The upload tasks put the single file's parts in; null where they staged them. */
+  private final SingleFileUpload singleUpload;
+  /** Whether {@link #singleUpload} was completed: the one upload of the job's journal to keep. */
+  private boolean singleUploadCompleted;
 
   Publisher(WriteJob job, OutputTarget target, OutputFiles files, SingleFileAssembly assembly, PartNames uploaded) {
+    this(job, target, files, assembly, uploaded, null);
+  }
+
+  Publisher(WriteJob job, OutputTarget target, OutputFiles files, SingleFileAssembly assembly, PartNames uploaded,
+      SingleFileUpload singleUpload) {
     this.job = job;
     this.target = target;
     this.files = files;
     this.assembly = assembly;
     this.uploaded = uploaded;
+    this.singleUpload = singleUpload;
   }
 
   /** Where a single file is assembled before it is renamed to the target. */
@@ -77,8 +87,14 @@ final class Publisher {
    */
   void cleanUp(List<StagedPart> published) throws IOException {
     try {
-      if (uploaded != null) {
-        PartUploads.abortUnpublished(uploadJournal(job), published, job.hadoopConf().get());
+      if (job.uploadsParts()) {
+        List<PendingUpload> kept = new ArrayList<>();
+        if (singleUploadCompleted) {
+          kept.add(new PendingUpload(singleUpload.upload(), null));
+        } else if (uploaded != null) {
+          published.forEach(part -> kept.add(part.upload()));
+        }
+        PartUploads.abortUnpublished(uploadJournal(job), kept, job.hadoopConf().get());
       }
     } finally {
       files.deleteRecursively(target.staging());
@@ -152,14 +168,35 @@ final class Publisher {
           assembledFile(job, target));
       return;
     }
-    Path assembled = assembledFile(job, target);
     byte[] header = header(dtype, rowShape, rows);
+    if (singleUpload != null) {
+      publishSingleUpload(parts, header, rowBytes, state);
+      return;
+    }
+    Path assembled = assembledFile(job, target);
     if (assembly != null) {
       assembly.finish(parts, header);
     } else {
       files.assembleParts(assembled, header, rowsOf(parts, rowBytes));
     }
     publishReplacing(assembled, state);
+  }
+
+  /**
+   * Completes the upload the tasks put their parts in ({@link SingleFileUpload}): the object appears whole, over an
+   * old one for overwrite (S3 replaces an object atomically), without staging or rename.
+   */
+  private void publishSingleUpload(List<StagedPart> parts, byte[] header, int rowBytes, PathState state)
+      throws IOException {
+    if (state == PathState.DIRECTORY || (state == PathState.FILE && target.mode() != WriteMode.OVERWRITE)) {
+      // another writer published meanwhile
+      throw new java.nio.file.FileAlreadyExistsException(target.describe(), null, "the path already exists");
+    }
+    if (singleUpload.complete(parts, header, rowBytes, job.hadoopConf().get())) {
+      singleUploadCompleted = true;
+    } else {
+      files.assemble(target.path(), header, List.of()); // nothing to upload: an empty file
+    }
   }
 
   /**

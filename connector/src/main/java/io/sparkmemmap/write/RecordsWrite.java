@@ -45,13 +45,34 @@ final class RecordsWrite implements Write, BatchWrite {
 
   @Override
   public DataWriterFactory createBatchWriterFactory(PhysicalWriteInfo info) {
+    prepareStaging();
+    return new RecordDataWriterFactory(job);
+  }
+
+  /** Makes the staging directory that the tasks' files go to. */
+  void prepareStaging() {
     try {
       files.mkdirs(new Path(target.staging(), WriteJob.ATTEMPTS));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create the staging directory " + target.staging() + " next to "
           + target.prefix(), e);
     }
-    return new RecordDataWriterFactory(job);
+  }
+
+  RecordWriteJob job() {
+    return job;
+  }
+
+  MegatronTarget target() {
+    return target;
+  }
+
+  OutputFiles files() {
+    return files;
+  }
+
+  MegatronPublisher publisher() {
+    return new MegatronPublisher(job, target, files, fs);
   }
 
   @Override
@@ -67,7 +88,7 @@ final class RecordsWrite implements Write, BatchWrite {
         .sorted(Comparator.comparingInt(RecordPart::partitionId))
         .toList();
     try {
-      new MegatronPublisher(job, target, files, fs).publish(parts);
+      publisher().publish(parts);
     } catch (IOException e) {
       throw new UncheckedIOException("could not publish the Megatron dataset " + target.prefix() + ": "
           + e.getMessage(), e);
@@ -81,7 +102,8 @@ final class RecordsWrite implements Write, BatchWrite {
     cleanUp();
   }
 
-  private void cleanUp() {
+  /** Removes everything staged. */
+  void cleanUp() {
     try {
       files.deleteRecursively(target.staging());
     } catch (IOException e) {

@@ -12,8 +12,10 @@ import java.io.Serializable;
  * @param rowsOnly whether parts hold rows without a header: the parts of a single file off the local file system,
  *     which the file system may join on its side (HDFS concat) behind a header written at commit, as it cannot
  *     write a header into the first part afterwards
- * @param uploadsParts whether tasks upload a directory's parts to their final names, for job commit to complete
- *     ({@link PartUploads}), instead of staging them for renaming
+ * @param uploadsParts whether the target is on an object store whose outputs are published by completing multipart
+ *     uploads ({@link PartUploads#apply}): tasks upload a directory's parts to their final names, and a single
+ *     file's parts into one upload ({@link SingleFileUpload}), for job commit to complete, instead of staging them
+ *     for renaming
  */
 record WriteJob(ArrayFormat format, String path, OutputPlan plan, String queryId, String stagingDir,
     boolean localTarget, boolean rowsOnly, HadoopConf hadoopConf, boolean fillsNulls, boolean uploadsParts)

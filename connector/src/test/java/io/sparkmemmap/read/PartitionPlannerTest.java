@@ -79,6 +79,6 @@ class PartitionPlannerTest {
   }
 
   private static ArrayFile file(String uri, long rows, BlockLocation[] blocks) {
-    return new ArrayFile(uri, uri, null, 128 + rows * 100, 128, rows * 100, false, rows, "(" + rows + ", 25)", blocks);
+    return new ArrayFile(uri, uri, null, 128 + rows * 100, 128, rows * 100, false, rows, "(" + rows + ", 25)", blocks, null);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.SparkValues;
+import io.sparkmemmap.WritePlans;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -103,6 +104,32 @@ class NonLocalWriteTest {
     corpus(100, 110, 2).write().format("megatron").mode("overwrite").option("dtype", "int32")
         .save(local.toString());
     assertSamePair(remote, local);
+    try (var left = Files.list(dir)) {
+      assertEquals(java.util.List.of(), left.filter(p -> p.getFileName().toString().startsWith("."))
+          .toList(), "no staging left");
+    }
+  }
+
+  /**
+   * The shard merge to another file system: the tasks copy their pieces of the {@code .bin} into staged parts there,
+   * which the job commit joins; a new pair, then an append, each the pair the merge makes on the local file system.
+   */
+  @Test
+  void megatronMergeThroughAnotherFileSystem() throws IOException {
+    Path shards = dir.resolve("shards");
+    corpus(0, 40, 2).write().format("megatron").option("dtype", "uint16").save(shards.resolve("a").toString());
+    corpus(40, 100, 3).write().format("megatron").option("dtype", "uint16").save(shards.resolve("b").toString());
+    Dataset<Row> merged = spark.read().format("megatron").load(shards.resolve("*").toString());
+    Path remote = dir.resolve("remote");
+    Path local = dir.resolve("local");
+    assertTrue(WritePlans.of(() -> merged.write().format("megatron").save(uri(remote))).bytesCopied() > 0);
+    merged.write().format("megatron").save(local.toString());
+    assertSamePair(remote, local);
+    assertTrue(WritePlans.of(() -> merged.write().format("megatron").mode("append").save(uri(remote)))
+        .bytesCopied() > 0);
+    merged.write().format("megatron").mode("append").save(local.toString());
+    assertSamePair(remote, local);
+    assertEquals(200, spark.read().format("megatron").load(uri(remote)).count());
     try (var left = Files.list(dir)) {
       assertEquals(java.util.List.of(), left.filter(p -> p.getFileName().toString().startsWith("."))
           .toList(), "no staging left");

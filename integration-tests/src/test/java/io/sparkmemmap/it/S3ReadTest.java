@@ -1,6 +1,7 @@
 package io.sparkmemmap.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.Python;
@@ -12,12 +13,20 @@ import io.sparkmemmap.it.harness.SparkSessions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,6 +39,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(S3ServerExtension.class)
 class S3ReadTest {
+  /** Small arrays in directory {@code many}: past Spark's parallel discovery threshold (32). */
+  private static final int MANY_FILES = 120;
   private static final String MAKE_ARRAYS = String.join("\n",
       "import os",
       "rng = np.random.default_rng(17)",
@@ -44,7 +55,17 @@ class S3ReadTest {
       "np.savez_compressed(os.path.join(d, 'deflated.npz'), a=np.arange(50_000, dtype='>i8') % 977)",
       "raw = np.memmap(os.path.join(d, 'raw.dat'), dtype='<f8', mode='w+', shape=(4 + 40_000 * 4,))",
       "raw[:4] = -1; raw[4:] = np.arange(40_000 * 4) / 3; raw.flush()",
+      "os.makedirs(os.path.join(d, 'many'))",
+      "for i in range(" + MANY_FILES + "):",
+      "    np.save(os.path.join(d, 'many', 'f%03d.npy' % i), np.arange(i * 1000, i * 1000 + 5 + i % 7, dtype='<i8'))",
+      "os.makedirs(os.path.join(d, 'bad'))",
+      "for i in range(20):",
+      "    np.save(os.path.join(d, 'bad', 'g%02d.npy' % i), np.arange(i, dtype='<i8'))",
+      "np.save(os.path.join(d, 'bad', 'short.npy'), np.arange(100, dtype='<i8'))",
+      "os.truncate(os.path.join(d, 'bad', 'short.npy'), 128 + 99 * 8)",
+      "with open(os.path.join(d, 'bad', 'garbage.npy'), 'wb') as f: f.write(b'not an array')",
       "");
+
 
   private static SparkSession spark;
   private static Path local;
@@ -57,10 +78,27 @@ class S3ReadTest {
     spark = SparkSessions.local("S3ReadTest", conf);
     local = ItEnvironment.workDir("s3-read-arrays");
     Python.run("d = " + Python.literal(local) + "\n" + MAKE_ARRAYS);
-    try (Stream<Path> files = Files.walk(local)) {
+    uploadAll(s3, local, "in/");
+  }
+
+  /** Uploads the files under {@code dir} below {@code prefix}, several at a time. */
+  private static void uploadAll(S3Server s3, Path dir, String prefix) throws IOException {
+    ExecutorService pool = Executors.newFixedThreadPool(8);
+    try (Stream<Path> files = Files.walk(dir)) {
+      List<Future<Void>> uploads = new ArrayList<>();
       for (Path file : files.filter(Files::isRegularFile).toList()) {
-        s3.upload(file, "in/" + local.relativize(file));
+        uploads.add(pool.submit(() -> {
+          s3.upload(file, prefix + dir.relativize(file));
+          return null;
+        }));
       }
+      for (Future<Void> upload : uploads) {
+        upload.get();
+      }
+    } catch (InterruptedException | ExecutionException e) {
+      throw new IOException("upload to " + s3, e);
+    } finally {
+      pool.shutdownNow();
     }
   }
 
@@ -174,6 +212,95 @@ class S3ReadTest {
     long before = getRequests(s3);
     assertEquals(200_001, spark.read().format("npy").load(s3.url("planning/")).count());
     assertEquals(3, getRequests(s3) - before, "GET requests to plan and count a directory of three .npy files");
+  }
+
+  /**
+   * Past the threshold of files (Spark's parallel discovery threshold, 32, by default), the headers of a directory of
+   * objects are read by one Spark job, each with one GET and no HEAD; below it (option headerJobThreshold) on the
+   * driver, by no job. Both read what the local files and NumPy give.
+   */
+  @Test
+  void manyObjectsArePlannedByOneJob(S3Server s3) throws Exception {
+    String[] numpy = Python.run("import glob\nfiles = sorted(glob.glob(" + Python.literal(local.resolve("many"))
+        + " + '/*.npy'))\nprint(len(files), sum(int(np.load(f).sum()) for f in files), sum(len(np.load(f)) for f in files))\n")
+        .trim().split(" ");
+    assertEquals(MANY_FILES, Integer.parseInt(numpy[0]), "files NumPy made");
+    Row expected = fingerprint(spark.read().format("npy").load(local.resolve("many").toString()));
+    HeaderJobs jobs = new HeaderJobs();
+    spark.sparkContext().addSparkListener(jobs);
+    try {
+      Map<String, Long> before = storeCounters(s3);
+      Dataset<Row> byJob = spark.read().format("npy").load(s3.url("in/many/"));
+      Map<String, Long> after = storeCounters(s3);
+      assertEquals(1, jobs.count(), "jobs that read the headers of " + MANY_FILES + " objects");
+      assertEquals(MANY_FILES, after.get("action_http_get_request") - before.get("action_http_get_request"),
+          "GET requests to plan: one per header");
+      assertTrue(after.get("action_http_head_request") - before.get("action_http_head_request") <= 2,
+          "HEAD requests to plan: the directory's alone, none per object: " + after);
+      assertEquals(expected, fingerprint(byJob), "rows planned by a job");
+      Row sums = byJob.selectExpr("sum(value)", "count(*)").first();
+      assertEquals(Long.parseLong(numpy[1]), sums.getLong(0), "sum of the values");
+      assertEquals(Long.parseLong(numpy[2]), sums.getLong(1), "rows");
+
+      Dataset<Row> onDriver = spark.read().format("npy").option("headerJobThreshold", Integer.toString(MANY_FILES))
+          .load(s3.url("in/many/"));
+      assertEquals(expected, fingerprint(onDriver), "rows planned on the driver");
+      assertEquals(1, jobs.count(), "jobs that read headers, after a read below the threshold");
+    } finally {
+      spark.sparkContext().removeSparkListener(jobs);
+    }
+  }
+
+  /**
+   * A bad header among many (22 objects, past a threshold lowered to 10) fails the read by a job as it fails on the
+   * driver: the same error, naming the first bad object in read order.
+   */
+  @Test
+  void aBadHeaderAmongManyFailsNamingItsObject(S3Server s3) throws Exception {
+    String[] paths = {s3.url("in/bad/g0?.npy"), s3.url("in/bad/short.npy"), s3.url("in/bad/g1?.npy"),
+        s3.url("in/bad/garbage.npy")};
+    HeaderJobs jobs = new HeaderJobs();
+    spark.sparkContext().addSparkListener(jobs);
+    try {
+      Exception byJob = assertThrows(Exception.class,
+          () -> spark.read().format("npy").option("headerJobThreshold", "10").load(paths));
+      assertEquals(1, jobs.count(), "jobs that read the headers");
+      Exception onDriver = assertThrows(Exception.class,
+          () -> spark.read().format("npy").option("headerJobThreshold", "1000").load(paths));
+      assertEquals(1, jobs.count(), "jobs that read headers, after a read below the threshold");
+      assertTrue(byJob.getMessage().contains(s3.url("in/bad/short.npy"))
+          && byJob.getMessage().contains("the data is shorter than the header says"), byJob.toString());
+      assertEquals(onDriver.getClass(), byJob.getClass());
+      assertEquals(onDriver.getMessage(), byJob.getMessage());
+    } finally {
+      spark.sparkContext().removeSparkListener(jobs);
+    }
+  }
+
+  /** The jobs that read headers, counted once the listener bus delivered every event so far. */
+  private static final class HeaderJobs extends SparkListener {
+    private final AtomicInteger started = new AtomicInteger();
+
+    @Override
+    public void onJobStart(SparkListenerJobStart jobStart) {
+      String description = jobStart.properties().getProperty("spark.job.description");
+      if (description != null && description.startsWith("spark-memmap: reading the headers of ")) {
+        started.incrementAndGet();
+      }
+    }
+
+    int count() throws java.util.concurrent.TimeoutException {
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      return started.get();
+    }
+  }
+
+  /** The counters of Spark's S3A client: requests of each kind made so far. */
+  private static Map<String, Long> storeCounters(S3Server s3) throws IOException {
+    org.apache.hadoop.fs.FileSystem fs = org.apache.hadoop.fs.FileSystem.get(java.net.URI.create(s3.url("")),
+        spark.sessionState().newHadoopConf());
+    return new java.util.TreeMap<>(org.apache.hadoop.fs.statistics.IOStatisticsSupport.retrieveIOStatistics(fs)
+        .counters());
   }
 
   /**

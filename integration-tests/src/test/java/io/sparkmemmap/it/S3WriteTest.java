@@ -16,7 +16,10 @@ import java.util.List;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,7 @@ class S3WriteTest {
   @BeforeAll
   static void setUp(S3Server s3) {
     spark = SparkSessions.local("S3WriteTest", s3.sparkConf());
+    spark.sparkContext().addSparkListener(TASKS);
     local = ItEnvironment.workDir("s3-write");
   }
 
@@ -130,8 +134,146 @@ class S3WriteTest {
 
     assertThrows(Exception.class,
         () -> failing.write().format("npy").option("singleFile", "true").save(s3.url("failed/single.npy")));
+    awaitTasksEnded();
     assertOnlyObjects(s3, "failed/", kept.stream().map(n -> "failed/kept/" + n).toList());
     assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
+  }
+
+  /** S3's least part, which every part but the last must reach. */
+  private static final long MIN_PART = 5L << 20;
+  /** Rows of {@code (id int64, x float64)}, 16 bytes, in {@link #MIN_PART}. */
+  private static final long MIN_ROWS = MIN_PART / 16;
+
+  /**
+   * A single file whose tasks upload their rows as parts of one multipart upload that job commit completes: the
+   * driver reads only the first task's 5 MiB head (to upload it behind the header), not the 60 MiB of rows; no
+   * copy, no staging left, nothing pending.
+   */
+  @Test
+  void singleFileTasksUploadTheirOwnParts(S3Server s3) throws Exception {
+    String key = "one/ids.npy";
+    long rows = 3 * 4 * MIN_ROWS; // 20 MiB a task: a head and three more parts of 5 MiB each
+    long copiesBefore = serverSideCopies(s3);
+    long driverRead = driverBytesRead(() -> rows(0, rows, 3).write().format("npy").option("singleFile", "true")
+        .option("fs.s3a.multipart.size", "5M").save(s3.url(key)));
+
+    assertTrue(driverRead >= MIN_PART && driverRead < MIN_PART + (64 << 10),
+        "the driver read " + driverRead + " bytes, not the first task's head of " + MIN_PART + " bytes alone");
+    assertEquals(copiesBefore, serverSideCopies(s3), "server-side copies");
+    assertOnlyObjects(s3, "one/", List.of(key));
+    assertNumpyReads(s3, key, 0, rows);
+  }
+
+  /**
+   * Partitions empty, tiny and at the edges of S3's least part: every part but the last holds at least 5 MiB (S3A
+   * refuses to put one that does not), and the driver reads exactly the rows of the partitions under 5 MiB and the
+   * heads of the partitions after them.
+   */
+  @Test
+  void singleFileOfTinyEmptyAndEdgePartitions(S3Server s3) throws Exception {
+    long[] sizes = {0, 10, MIN_ROWS - 1, 1, MIN_ROWS, 2 * MIN_ROWS - 1, 7, 0, 2 * MIN_ROWS, 3};
+    List<long[]> ranges = new ArrayList<>();
+    long from = 0;
+    for (long size : sizes) {
+      ranges.add(new long[] {from, from + size});
+      from += size;
+    }
+    // one range per partition: parallelize gives each of n elements a slice of its own
+    org.apache.spark.api.java.JavaRDD<Row> ids = new org.apache.spark.api.java.JavaSparkContext(spark.sparkContext())
+        .parallelize(ranges, ranges.size())
+        .flatMap(r -> java.util.stream.LongStream.range(r[0], r[1]).mapToObj(id -> (Row) RowFactory.create(id))
+            .iterator());
+    Dataset<Row> all = spark.createDataFrame(ids, new StructType().add("id", DataTypes.LongType, false))
+        .selectExpr("id", "CAST(id AS DOUBLE) / 4 AS x");
+    assertEquals(sizes.length, all.rdd().getNumPartitions());
+    assertEquals(java.util.Arrays.stream(sizes).boxed().toList(), all.rdd().toJavaRDD().mapPartitions(rows -> {
+      long n = 0;
+      for (; rows.hasNext(); rows.next()) {
+        n++;
+      }
+      return List.of(n).iterator();
+    }).collect(), "rows of each partition");
+    String key = "edges/ids.npy";
+    long driverRead = driverBytesRead(() -> all.write().format("npy").option("singleFile", "true").save(s3.url(key)));
+
+    // pending after the header: 10 rows, MIN_ROWS - 1 rows (now at least 5 MiB: a part), 1 row, then joined to
+    // the head of MIN_ROWS rows; 2 * MIN_ROWS - 1 rows taken as uploaded; 7 rows joined to the 5 MiB head of the
+    // 2 * MIN_ROWS rows; 3 rows, the last part
+    long expected = 16 * (10 + (MIN_ROWS - 1) + 1 + MIN_ROWS + 7 + MIN_ROWS + 3);
+    assertTrue(driverRead >= expected && driverRead < expected + (64 << 10),
+        "the driver read " + driverRead + " bytes, not the " + expected + " of the small partitions and heads");
+    assertOnlyObjects(s3, "edges/", List.of(key));
+    assertNumpyReads(s3, key, 0, from);
+  }
+
+  /**
+   * A failed single-file job whose tasks uploaded parts of its upload, and a failed overwrite of that file: once
+   * every task has ended, no object, no staged part and no pending upload is left, and the old file is as it was.
+   */
+  @Test
+  void failedSingleFileUploadLeavesNothing(S3Server s3) throws Exception {
+    long rows = 4 * 2 * MIN_ROWS;
+    Dataset<Row> failing = rows(0, rows, 4)
+        .selectExpr("id", "IF(id = " + (rows - 1) + ", raise_error('the last row fails'), x) AS x");
+    Exception failed = assertThrows(Exception.class, () -> failing.write().format("npy")
+        .option("singleFile", "true").save(s3.url("failedone/ids.npy")));
+    assertTrue(String.valueOf(failed.getMessage()).contains("the last row fails"), failed.toString());
+    awaitTasksEnded();
+    assertOnlyObjects(s3, "failedone/", List.of());
+
+    rows(0, 10, 2).write().format("npy").option("singleFile", "true").save(s3.url("failedone/ids.npy"));
+    assertThrows(Exception.class, () -> failing.write().format("npy").option("singleFile", "true")
+        .mode("overwrite").save(s3.url("failedone/ids.npy")));
+    assertThrows(Exception.class, () -> failing.write().format("npy").mode("append")
+        .save(s3.url("failedone/ids.npy")));
+    awaitTasksEnded();
+    assertOnlyObjects(s3, "failedone/", List.of("failedone/ids.npy"));
+    assertNumpyReads(s3, "failedone/ids.npy", 0, 10);
+  }
+
+  /** Bytes the calling thread, the driver's, read from S3 while {@code write} ran: tasks run on other threads. */
+  private static long driverBytesRead(Runnable write) {
+    long before = threadBytesRead();
+    write.run();
+    return threadBytesRead() - before;
+  }
+
+  @SuppressWarnings("deprecation")
+  private static long threadBytesRead() {
+    return org.apache.hadoop.fs.FileSystem.getAllStatistics().stream().filter(s -> s.getScheme().equals("s3a"))
+        .mapToLong(s -> s.getThreadStatistics().getBytesRead()).sum();
+  }
+
+  /**
+   * Waits until every task started has ended: Spark fails a job at its first failed task without waiting for the
+   * others, which may still be committing.
+   */
+  private static void awaitTasksEnded() throws Exception {
+    while (true) {
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      if (TASKS.started.get() == TASKS.ended.get()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static final TaskCounter TASKS = new TaskCounter();
+
+  /** Counts the tasks started and ended, as the listener bus reports them. */
+  private static final class TaskCounter extends org.apache.spark.scheduler.SparkListener {
+    final java.util.concurrent.atomic.AtomicLong started = new java.util.concurrent.atomic.AtomicLong();
+    final java.util.concurrent.atomic.AtomicLong ended = new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public void onTaskStart(org.apache.spark.scheduler.SparkListenerTaskStart taskStart) {
+      started.incrementAndGet();
+    }
+
+    @Override
+    public void onTaskEnd(org.apache.spark.scheduler.SparkListenerTaskEnd taskEnd) {
+      ended.incrementAndGet();
+    }
   }
 
   /** Names of the objects under {@code key}/, sorted. */
@@ -152,19 +294,30 @@ class S3WriteTest {
     assertEquals(List.of(), s3.pendingUploads(), "uploads left pending");
   }
 
-  /** The harness sees an upload left pending (S3A's multipart uploader, as the connector uses it), and its abort. */
+  /**
+   * The harness sees an upload left pending (S3A's multipart uploader, as the connector uses it), and its abort. The
+   * rule the single-file upload is planned around holds on this server: a part under 5 MiB that is not the last
+   * fails the upload, so that {@link #singleFileOfTinyEmptyAndEdgePartitions} tests the plan's edges.
+   */
   @Test
-  void pendingUploadsAreSeen(S3Server s3) throws Exception {
+  void pendingUploadsAreSeenAndShortPartsButTheLastRefused(S3Server s3) throws Exception {
     org.apache.hadoop.fs.Path dst = new org.apache.hadoop.fs.Path(s3.url("pending/object"));
     try (org.apache.hadoop.fs.MultipartUploader uploader =
         s3.fileSystem().createMultipartUploader(dst.getParent()).build()) {
       org.apache.hadoop.fs.UploadHandle upload = uploader.startUpload(dst).get();
-      byte[] bytes = new byte[1000];
-      uploader.putPart(upload, 1, true, dst, new java.io.ByteArrayInputStream(bytes), bytes.length).get();
+      java.util.Map<Integer, org.apache.hadoop.fs.PartHandle> parts = new java.util.HashMap<>();
+      for (int number : new int[] {3, 7}) {
+        byte[] bytes = new byte[(int) MIN_PART - 1];
+        parts.put(number, uploader.putPart(upload, number, true, dst, new java.io.ByteArrayInputStream(bytes),
+            bytes.length).get());
+      }
       assertEquals(List.of(), s3.objects("pending/"), "objects while the upload is pending");
       assertTrue(!s3.pendingUploads().isEmpty(), "a pending upload is seen");
+      Exception refused = assertThrows(Exception.class, () -> uploader.complete(upload, dst, parts).get());
+      assertTrue(String.valueOf(refused).contains("EntityTooSmall"), refused.toString());
       uploader.abort(upload, dst).get();
     }
+    assertEquals(List.of(), s3.objects("pending/"), "objects after the abort");
     assertEquals(List.of(), s3.pendingUploads(), "after the abort");
   }
 

@@ -1,0 +1,237 @@
+package io.sparkmemmap.write;
+
+import static io.sparkmemmap.write.PartUploads.MAX_PARTS;
+import static io.sparkmemmap.write.PartUploads.MAX_PART_BYTES;
+import static io.sparkmemmap.write.PartUploads.MIN_PART_BYTES;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.net.URI;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.MultipartUploader;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.UploadHandle;
+
+/**
+ * A single file on an object store written as one multipart upload whose parts the tasks upload themselves, so that
+ * the rows do not go through the driver: the driver begins the upload before any task runs (recorded in the job's
+ * journal, so that a failed job aborts it, {@link PartUploads}) and completes it at job commit; no object exists
+ * until then, and an old one stays as it was if the job fails.
+ *
+ * <p>S3's rules shape the parts: every part but the last holds at least {@link PartUploads#MIN_PART_BYTES}, part
+ * numbers run from 1 to {@link PartUploads#MAX_PARTS} in ascending order with gaps allowed, and the header, whose
+ * row count is known only at commit, comes first. Partition {@code p} owns the {@code block} numbers from
+ * {@code 1 + p * block}: the first is the driver's, for a part of the bytes pending before the partition; the others
+ * are the task's. A task with {@code L} bytes of rows
+ *
+ * <ul>
+ *   <li>stages its head, the first {@code min(L, 5 MiB)} bytes (all {@code L} below 10 MiB), as an object in the
+ *       staging directory, where the driver can read it if it needs it (not in its commit message: the driver would
+ *       hold every task's head at once, and Spark caps what tasks return to it, {@code spark.driver.maxResultSize});
+ *   <li>uploads, when {@code L >= 5 MiB}, the head as its first part and the rest in parts of at least the store's
+ *       part size, the remainder joined to the last part, so that every part holds at least 5 MiB.
+ * </ul>
+ *
+ * At commit the driver walks the partitions in order with the header as pending bytes: a partition with fewer than
+ * 5 MiB has only its staged bytes, which join the pending ones; a partition with parts is taken as uploaded when
+ * nothing is pending, and otherwise the pending bytes and its staged head become one part (at least 5 MiB, the head
+ * alone having that much) under the number of the task's head part, which it replaces (S3 keeps the last part put
+ * under a number; a part put and left out of the completion would stay on some stores, S3Proxy's among them).
+ * Pending bytes of 5 MiB or more, met before a partition under 5 MiB, become a part of their own under that
+ * partition's driver number; what is pending at the end is the last part, of any size, under number 10 000. The
+ * driver thus reads and uploads the header, the head of the first partition with rows (5 to 10 MiB) and the rows of
+ * partitions smaller than 5 MiB (with the head of the partition after them): never the bulk of the rows, and never
+ * more than 20 MiB at once. Tasks' commit messages hold only handles.
+ *
+ * @param object URI of the single file
+ * @param upload the upload's handle
+ * @param block part numbers per partition
+ * @param partBytes the store's part size ({@link PartUploads#partBytes})
+ */
+record SingleFileUpload(String object, byte[] upload, int block, long partBytes) implements Serializable {
+  /** The least block: the driver's number, a head part and one more part. */
+  static final int MIN_BLOCK = 3;
+
+  /**
+   * Begins the upload of {@code dst} for {@code partitions} tasks, recorded in {@code journal}; empty where the
+   * partitions are too many for a block each (then the parts are staged and assembled by the driver, as before).
+   */
+  static Optional<SingleFileUpload> begin(Path dst, Path journal, int partitions, Configuration conf)
+      throws IOException {
+    int block = partitions == 0 ? 0 : (MAX_PARTS - 1) / partitions;
+    if (block < MIN_BLOCK) {
+      return Optional.empty();
+    }
+    try (MultipartUploader uploader = PartUploads.uploader(dst, conf)) {
+      UploadHandle handle = PartUploads.awaitUninterruptibly(uploader.startUpload(dst));
+      try {
+        PartUploads.record(journal, dst, PartUploads.bytes(handle.bytes()), conf);
+      } catch (IOException | RuntimeException e) {
+        PartUploads.abortQuietly(uploader, handle, dst, e);
+        throw e;
+      }
+      return Optional.of(new SingleFileUpload(dst.toUri().toString(), PartUploads.bytes(handle.bytes()), block,
+          PartUploads.partBytes(dst, conf)));
+    }
+  }
+
+  Path path() {
+    return new Path(URI.create(object));
+  }
+
+  /** The driver's part number before partition {@code partition}'s own. */
+  private int driverPart(int partition) {
+    return 1 + partition * block;
+  }
+
+  // ---- in a task ---------------------------------------------------------------------------------------------
+
+  /**
+   * Uploads the rows of partition {@code partition} (all of the local file) as parts of its block and stages its
+   * head at {@code staged}. Returns the handles of the parts, the head's first; none for rows under 5 MiB, which
+   * are all staged. If the job ended meanwhile ({@link PartUploads#jobOpen}), removes what it wrote, aborts the
+   * upload (whose parts could otherwise land after the job's abort) and fails.
+   */
+  PendingUpload uploadPart(java.nio.file.Path local, int partition, Path staged, Path journal, Configuration conf)
+      throws IOException {
+    long length = Files.size(local);
+    long head = length < 2 * MIN_PART_BYTES ? length : MIN_PART_BYTES;
+    long[] sizes = length < MIN_PART_BYTES ? new long[0] : partSizes(partition, length, head);
+    PartUploads.stage(local, head, staged, journal, conf);
+    Path dst = path();
+    byte[][] parts;
+    try (MultipartUploader uploader = PartUploads.uploader(dst, conf);
+        InputStream in = Files.newInputStream(local)) {
+      parts = PartUploads.putParts(uploader, handle(), dst, in, sizes, driverPart(partition) + 1, false);
+    } catch (IOException | RuntimeException e) {
+      try {
+        removeIfJobEnded(staged, journal, conf);
+      } catch (IOException cleanUp) {
+        e.addSuppressed(cleanUp);
+      }
+      throw e;
+    }
+    if (removeIfJobEnded(staged, journal, conf)) {
+      throw PartUploads.jobEnded(dst);
+    }
+    return new PendingUpload(upload, parts);
+  }
+
+  /**
+   * If the job ended while the task uploaded (its end may have aborted the upload while a part was in flight, which
+   * a store may then keep), deletes the staged head and aborts the upload, and returns true.
+   */
+  private boolean removeIfJobEnded(Path staged, Path journal, Configuration conf) throws IOException {
+    if (PartUploads.jobOpen(journal, conf)) {
+      return false;
+    }
+    PartUploads.uninterruptibly(() -> {
+      staged.getFileSystem(conf).delete(staged, false);
+      PartUploads.abort(path(), new PendingUpload(upload, null), conf);
+      return null;
+    });
+    return true;
+  }
+
+  /** The head, then the rest in parts of at least {@link #partBytes}, within the partition's block. */
+  private long[] partSizes(int partition, long length, long head) throws IOException {
+    long rest = length - head;
+    if (rest == 0) {
+      return new long[] {head};
+    }
+    int room = block - 2;
+    long size = Math.max(partBytes, (rest + room - 1) / room);
+    int count = (int) Math.max(1, rest / size);
+    long last = rest - (count - 1) * size;
+    if (last > MAX_PART_BYTES) {
+      throw new IOException("partition " + partition + " holds " + length + " bytes of rows, more than the "
+          + room + " parts of at most " + MAX_PART_BYTES + " bytes its share of one upload to " + object
+          + " allows: write it in more partitions, or as a directory");
+    }
+    long[] sizes = new long[count + 1];
+    sizes[0] = head;
+    java.util.Arrays.fill(sizes, 1, count, size);
+    sizes[count] = last;
+    return sizes;
+  }
+
+  // ---- on the driver, at job commit --------------------------------------------------------------------------
+
+  /**
+   * Uploads the header and the staged bytes that join the tasks' parts, then completes the upload: the file
+   * appears whole. Returns false, uploading nothing, when there is nothing at all to upload (headerless output
+   * without rows).
+   *
+   * @param parts the published parts with rows, by partition
+   */
+  boolean complete(List<StagedPart> parts, byte[] header, int rowBytes, Configuration conf) throws IOException {
+    Path dst = path();
+    FileSystem fs = dst.getFileSystem(conf);
+    Map<Integer, byte[]> numbered = new TreeMap<>();
+    ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    pending.write(header);
+    try (MultipartUploader uploader = PartUploads.uploader(dst, conf)) {
+      for (StagedPart part : parts) {
+        byte[][] uploaded = part.upload().parts();
+        int own = driverPart(part.partitionId());
+        if (uploaded.length == 0) {
+          if (pending.size() >= MIN_PART_BYTES) {
+            numbered.put(own, put(uploader, own, pending, false));
+            pending.reset();
+          }
+          byte[] rows = read(fs, part.path());
+          if (rows.length != part.rows() * rowBytes) {
+            throw new IOException(part.path() + " holds " + rows.length + " bytes, not the " + part.rows()
+                + " rows of " + rowBytes + " bytes partition " + part.partitionId() + " committed");
+          }
+          pending.write(rows);
+          continue;
+        }
+        int first = 0;
+        if (pending.size() > 0) {
+          // in place of the task's head part, which the upload must not keep unlisted (S3Proxy would)
+          pending.write(read(fs, part.path()));
+          numbered.put(own + 1, put(uploader, own + 1, pending, false));
+          pending.reset();
+          first = 1;
+        }
+        for (int i = first; i < uploaded.length; i++) {
+          numbered.put(own + 1 + i, uploaded[i]);
+        }
+      }
+      if (pending.size() > 0) {
+        numbered.put(MAX_PARTS, put(uploader, MAX_PARTS, pending, true));
+      }
+      if (numbered.isEmpty()) {
+        return false;
+      }
+      PartUploads.complete(uploader, dst, upload, numbered);
+      return true;
+    }
+  }
+
+  private byte[] put(MultipartUploader uploader, int number, ByteArrayOutputStream bytes, boolean last)
+      throws IOException {
+    return PartUploads.putParts(uploader, handle(), path(), new ByteArrayInputStream(bytes.toByteArray()),
+        new long[] {bytes.size()}, number, last)[0];
+  }
+
+  private static byte[] read(FileSystem fs, Path staged) throws IOException {
+    try (InputStream in = fs.open(staged)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private UploadHandle handle() {
+    return org.apache.hadoop.fs.BBUploadHandle.from(java.nio.ByteBuffer.wrap(upload));
+  }
+}
