@@ -9,10 +9,11 @@ import java.util.Arrays;
  * pom sets them): {@code bench.rows} rows of 16 float32 columns (2^24, 1 GiB, by default), the least warm-up of
  * each case ({@code bench.warmups} runs and {@code bench.warmupSeconds}), {@code bench.iterations} per case, the
  * large-file sizes as multiples of the data size, the directory of the generated data and the one the results
- * files are written to, and how many JVMs of their own run the read path benchmark ({@code bench.jvmRuns}).
+ * files are written to, how many JVMs of their own run the read path benchmark ({@code bench.jvmRuns}), and how
+ * many small objects the S3 benchmark plans over ({@code bench.s3Objects}, 10 000).
  */
 record BenchmarkConfig(long rows, Benchmark.Warmup warmup, int iterations, int[] largeFileSizes, Path dataDir,
-    Path resultsDir, int jvmRuns) {
+    Path resultsDir, int jvmRuns, int s3Objects) {
   static final long DEFAULT_ROWS = 1L << 24;
 
   static BenchmarkConfig fromSystemProperties() {
@@ -25,7 +26,8 @@ record BenchmarkConfig(long rows, Benchmark.Warmup warmup, int iterations, int[]
             .mapToInt(Integer::parseInt).toArray(),
         Paths.get(System.getProperty("bench.dataDir", "target/bench-data")).toAbsolutePath(),
         Paths.get(System.getProperty("bench.resultsDir", "results")).toAbsolutePath(),
-        Integer.getInteger("bench.jvmRuns", 3));
+        Integer.getInteger("bench.jvmRuns", 3),
+        Integer.getInteger("bench.s3Objects", 10_000));
   }
 
   /** The shape of the benchmark array, for headers: {@code (16777216, 16) float32, 1.0 GiB}. */

@@ -21,7 +21,7 @@ class BenchmarksTest {
   private static final long ROWS = 4096;
   private static final Path TARGET = Paths.get(System.getProperty("java.io.tmpdir"));
   private static final BenchmarkConfig CONFIG = new BenchmarkConfig(ROWS, new Benchmark.Warmup(0, 0), 1,
-      new int[] {1, 2}, TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"), 1);
+      new int[] {1, 2}, TARGET.resolve("smoke-data"), TARGET.resolve("smoke-results"), 1, 12);
 
   @Test
   void readPathBenchmarkRunsInAJvmOfItsOwnAndSummarizes() throws Exception {
@@ -112,6 +112,33 @@ class BenchmarksTest {
     assertTrue(text.contains("passed the strict validator: " + ROWS / 32 + " sequences"), text);
     assertTrue(text.contains("the merge's, the rows' and NumPy's pairs are equal byte for byte"), text);
     assertTrue(Files.notExists(CONFIG.dataDir().resolve("megatron-merge")), "outputs removed after the run");
+  }
+
+  @Test
+  void s3ReadBenchmarkAnswersAgreeWithParquetAndCountsTheBytes() throws Exception {
+    Report report = run(new S3ReadBenchmark());
+    List<Row> expected = List.of(RowFactory.create((Object[]) java.util.Arrays.stream(columnSums()).boxed()
+        .toArray(Double[]::new)));
+    Benchmark.Result sums = report.tables().get(0);
+    assertEquals(expected, sums.get(S3ReadBenchmark.PARQUET_SUMS).answer());
+    assertEquals(expected, sums.get(S3ReadBenchmark.NPY_SUMS).answer());
+    assertEquals(columnSums()[0], report.tables().get(1).get(S3ReadBenchmark.NPY_C0).answer());
+    Benchmark.Result range = report.tables().get(2);
+    assertEquals(range.get(S3ReadBenchmark.PARQUET_RANGE).answer(), range.get(S3ReadBenchmark.NPY_RANGE).answer());
+    assertEquals(List.of("c0", "c1"), ((List<?>) report.tables().get(3).get(S3ReadBenchmark.NPY_SCHEMA).answer())
+        .subList(0, 2));
+    long objects = CONFIG.s3Objects();
+    assertEquals(objects * S3ReadBenchmark.SMALL_ROWS, report.tables().get(4).get(S3ReadBenchmark.NPY_COUNT)
+        .answer());
+    // the 16 sums fetch every data byte of the .npy (its size less the header): in the scan's metrics and S3A's,
+    // and the server sent at least as many
+    String traffic = report.text().lines().filter(l -> l.startsWith("16 sums") && l.contains(" npy "))
+        .findFirst().orElseThrow();
+    String dataBytes = Long.toString(ROWS * BenchmarkData.ROW_BYTES);
+    String[] fields = traffic.trim().split("\\s+");
+    assertTrue(java.util.Arrays.stream(fields).filter(dataBytes::equals).count() >= 2, traffic);
+    assertTrue(Long.parseLong(fields[3]) >= ROWS * BenchmarkData.ROW_BYTES, "the server sent them: " + traffic);
+    assertTrue(Files.notExists(CONFIG.dataDir().resolve("s3")), "server and data removed after the run");
   }
 
   /** Runs a benchmark and checks its results file: the machine header and a table. */

@@ -1,6 +1,7 @@
 package io.sparkmemmap.connect;
 
 import io.sparkmemmap.it.ExitWithParent;
+import io.sparkmemmap.it.harness.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -53,7 +54,7 @@ final class ConnectServer implements AutoCloseable {
     command.add("-Xmx1g");
     command.add("-Djava.io.tmpdir=" + tmp);
     command.add("-cp");
-    command.add(launcherJar() + java.io.File.pathSeparator + serverClasspath());
+    command.add(ChildJvm.launcherLocation() + java.io.File.pathSeparator + serverClasspath());
     command.add(ExitWithParent.class.getName());
     command.addAll(List.of("org.apache.spark.deploy.SparkSubmit",
         "--master", "local[2]",
@@ -186,15 +187,6 @@ final class ConnectServer implements AutoCloseable {
           + " through Maven, `mvn -pl connect-client-tests -am verify`");
     }
     return path;
-  }
-
-  /** The integration-tests jar, which holds {@link ExitWithParent} and nothing the server's classpath lacks. */
-  private static String launcherJar() {
-    try {
-      return Paths.get(ExitWithParent.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException("where ExitWithParent was loaded from", e);
-    }
   }
 
   static String required(String property) {

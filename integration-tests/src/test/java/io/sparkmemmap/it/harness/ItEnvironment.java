@@ -62,11 +62,6 @@ public final class ItEnvironment {
     }
   }
 
-  /** Classes of this module's main sources: only {@code io.sparkmemmap.it.ExitWithParent}. */
-  public static Path launcherClasses() {
-    return existingFile("it.launcherClasses", "it is compiled in the compile phase of this module");
-  }
-
   /** This module's compiled tests (closures of in-process drivers run on executors from here). */
   public static Path testClasses() {
     return existingFile("it.testClasses", "it is compiled in the test-compile phase of this module");

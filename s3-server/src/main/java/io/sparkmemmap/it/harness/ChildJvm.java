@@ -1,5 +1,6 @@
 package io.sparkmemmap.it.harness;
 
+import io.sparkmemmap.it.ExitWithParent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,7 +19,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * A JVM started by a test: a Spark master, worker or {@code SparkSubmit}, with its output in a log file.
+ * A JVM started by a test or a benchmark: a Spark master, worker or {@code SparkSubmit}, an S3 server, with its
+ * output in a log file.
  *
  * <p>Whatever happens, it does not outlive the test JVM: {@link #close()} stops it and every process it started
  * (a worker's executors), a shutdown hook closes whatever a test left running, and the child itself runs under
@@ -151,6 +153,19 @@ public final class ChildJvm implements AutoCloseable {
     return name + " (pid " + process.pid() + ")";
   }
 
+  /**
+   * Where {@link ExitWithParent} was loaded from (the s3-server module's classes or jar, which hold nothing a Spark
+   * classpath lacks): the classpath entry of every JVM that runs under it.
+   */
+  public static String launcherLocation() {
+    try {
+      return Paths.get(ExitWithParent.class.getProtectionDomain().getCodeSource().getLocation()
+          .toURI()).toString();
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalStateException("where ExitWithParent was loaded from", e);
+    }
+  }
+
   /** How to start a child JVM: main class, classpath, options, environment, arguments. */
   public static final class Builder {
     private final String name;
@@ -212,7 +227,7 @@ public final class ChildJvm implements AutoCloseable {
       command.addAll(jvmOptions);
       command.add("-Djava.io.tmpdir=" + tmp);
       List<String> fullClasspath = new ArrayList<>();
-      fullClasspath.add(ItEnvironment.launcherClasses().toString());
+      fullClasspath.add(launcherLocation());
       fullClasspath.addAll(classpath);
       command.add("-cp");
       command.add(String.join(java.io.File.pathSeparator, fullClasspath));

@@ -7,7 +7,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +17,6 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.RemoteIterator;
-import org.apache.hadoop.fs.s3a.S3AFileSystem;
 
 /**
  * A real S3-compatible server on 127.0.0.1 (S3Proxy 2.6.0 over its filesystem backend, in a JVM of its own so that
@@ -43,7 +41,7 @@ public final class S3Server implements AutoCloseable {
   private final String endpoint;
   private final Path storage;
   private final Map<String, String> hadoopSettings;
-  private final S3AFileSystem fileSystem;
+  private final FileSystem fileSystem;
 
   private S3Server(ChildJvm process, String endpoint, Path storage) throws IOException {
     this.process = process;
@@ -65,7 +63,7 @@ public final class S3Server implements AutoCloseable {
     Configuration conf = new Configuration();
     hadoopSettings.forEach(conf::set);
     // Not FileSystem.get: its cache would share this test's client with Spark's.
-    this.fileSystem = (S3AFileSystem) FileSystem.newInstance(URI.create("s3a://" + BUCKET + "/"), conf);
+    this.fileSystem = FileSystem.newInstance(URI.create("s3a://" + BUCKET + "/"), conf);
   }
 
   /** Starts S3Proxy on a free port with its objects under {@code workDir}, and creates the bucket. */
@@ -107,17 +105,18 @@ public final class S3Server implements AutoCloseable {
     }
   }
 
+  /** S3Proxy's classpath, which the build of this module wrote into its jar. */
   private static List<String> serverClasspath() {
-    String file = System.getProperty("it.s3ServerClasspath");
-    if (file == null) {
-      throw new IllegalStateException("system property it.s3ServerClasspath is not set: run the integration tests "
-          + "through Maven (mvn -pl integration-tests -am verify)");
-    }
-    try {
-      return new ArrayList<>(Arrays.asList(Files.readString(Paths.get(file)).trim().split(java.io.File.pathSeparator)));
+    String resource = "s3-server.classpath";
+    try (java.io.InputStream in = S3Server.class.getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(resource + " is not beside " + S3Server.class.getName()
+            + ": it is written by the s3-server module's build (mvn -pl s3-server package)");
+      }
+      String classpath = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+      return new ArrayList<>(Arrays.asList(classpath.split(java.io.File.pathSeparator)));
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read S3Proxy's classpath from " + file
-          + ": it is written by the s3-server module", e);
+      throw new UncheckedIOException("cannot read S3Proxy's classpath from " + resource, e);
     }
   }
 
@@ -144,7 +143,7 @@ public final class S3Server implements AutoCloseable {
   }
 
   /** The test's own S3A client, independent of Spark's. */
-  public S3AFileSystem fileSystem() {
+  public FileSystem fileSystem() {
     return fileSystem;
   }
 
@@ -208,6 +207,11 @@ public final class S3Server implements AutoCloseable {
 
   public String endpoint() {
     return endpoint;
+  }
+
+  /** The server's process id: its I/O counters in {@code /proc} tell what it served. */
+  public long pid() {
+    return process.pid();
   }
 
   /**
