@@ -81,8 +81,9 @@ final class PartUploads {
       // A task the job cancels is interrupted (Spark 4 interrupts on cancel), and an upload the store began but
       // whose handle the interrupted wait never returned could be aborted by no one: the wait ignores interrupts.
       UploadHandle upload = awaitUninterruptibly(uploader.startUpload(dst));
+      byte[] handle = bytes(upload.bytes());
       try {
-        Path record = record(journal, dst, bytes(upload.bytes()), conf);
+        Path record = record(journal, dst, handle, conf);
         checkJobOpen(journal, record, dst, conf);
         byte[][] parts;
         try (InputStream in = Files.newInputStream(local)) {
@@ -90,7 +91,7 @@ final class PartUploads {
         }
         // the job's end may have aborted the upload while a part was in flight, which a store may then keep
         checkJobOpen(journal, record, dst, conf);
-        return new PendingUpload(bytes(upload.bytes()), parts);
+        return new PendingUpload(handle, parts);
       } catch (IOException | RuntimeException e) {
         abortQuietly(uploader, upload, dst, e);
         throw e;
@@ -196,7 +197,7 @@ final class PartUploads {
       throws IOException {
     Map<Integer, PartHandle> handles = new HashMap<>();
     parts.forEach((number, part) -> handles.put(number, BBPartHandle.from(ByteBuffer.wrap(part))));
-    FutureIO.awaitFuture(uploader.complete(BBUploadHandle.from(ByteBuffer.wrap(upload)), dst, handles));
+    FutureIO.awaitFuture(uploader.complete(handle(upload), dst, handles));
   }
 
   /**
@@ -205,7 +206,7 @@ final class PartUploads {
    */
   static void abort(Path dst, PendingUpload pending, Configuration conf) throws IOException {
     try (MultipartUploader uploader = uploader(dst, conf)) {
-      FutureIO.awaitFuture(uploader.abort(handle(pending), dst));
+      FutureIO.awaitFuture(uploader.abort(handle(pending.upload()), dst));
     } catch (java.io.FileNotFoundException gone) {
       // no such upload any more
     }
@@ -282,8 +283,9 @@ final class PartUploads {
     return dst.getFileSystem(conf).createMultipartUploader(dst.getParent()).build();
   }
 
-  private static UploadHandle handle(PendingUpload pending) {
-    return BBUploadHandle.from(ByteBuffer.wrap(pending.upload()));
+  /** The upload a handle's bytes (as {@link PendingUpload} and {@link SingleFileUpload} keep them) name. */
+  static UploadHandle handle(byte[] upload) {
+    return BBUploadHandle.from(ByteBuffer.wrap(upload));
   }
 
   /** Aborts after a failure, also when the failure is the task being killed: the abort must not be interrupted. */

@@ -73,13 +73,14 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes)
     }
     try (MultipartUploader uploader = PartUploads.uploader(dst, conf)) {
       UploadHandle handle = PartUploads.awaitUninterruptibly(uploader.startUpload(dst));
+      byte[] upload = PartUploads.bytes(handle.bytes());
       try {
-        PartUploads.record(journal, dst, PartUploads.bytes(handle.bytes()), conf);
+        PartUploads.record(journal, dst, upload, conf);
       } catch (IOException | RuntimeException e) {
         PartUploads.abortQuietly(uploader, handle, dst, e);
         throw e;
       }
-      return Optional.of(new SingleFileUpload(dst.toUri().toString(), PartUploads.bytes(handle.bytes()), block,
+      return Optional.of(new SingleFileUpload(dst.toUri().toString(), upload, block,
           PartUploads.partBytes(dst, conf)));
     }
   }
@@ -232,6 +233,6 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes)
   }
 
   private UploadHandle handle() {
-    return org.apache.hadoop.fs.BBUploadHandle.from(java.nio.ByteBuffer.wrap(upload));
+    return PartUploads.handle(upload);
   }
 }
