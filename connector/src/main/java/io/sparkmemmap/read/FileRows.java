@@ -5,20 +5,14 @@ import java.nio.ByteBuffer;
 
 /**
  * Rows of a stored (not deflated) array, read a span of whole rows of one run at a time: up to
- * {@value #MAX_SPAN_BYTES} bytes of rows (all segments together), so that ranges and files past 2 GiB work. A span is
- * read from the executor's kept mappings ({@link KeptMappings}) when it was read before, and otherwise by positioned
- * reads of exactly its bytes, a window at a time, into a buffer reused from window to window: for a local file a
- * direct buffer of {@link ReadBuffers} ({@code pread} straight into it), for any other file system a heap array
- * filled by {@code FSDataInputStream.readFully(position, ...)} in reads of up to {@value #REMOTE_WINDOW_BYTES} bytes,
- * which a remote store streams at its speed. Nothing outside the rows asked for is read.
- *
- * <p>Why a fresh mapping is not the first choice: it pays a page fault per page (or per folio) of the page cache,
- * whose cost depends on how the file's pages came into the cache, which the user cannot see. Summing one column of a
- * hot GiB by mapping it afresh took 33-100 ms on this project's machines when the page cache held the file in large
- * folios (written with large {@code write()} calls, or read back from disk), and up to 900 ms when it held 4 KiB
- * pages (written through a mapping, as {@code np.memmap(mode='w+')} and {@code open_memmap} do, in small writes, or
- * after the kernel reclaimed part of it). Reading the same GiB into a reused 1 MiB buffer took 54-90 ms whatever
- * wrote it. A kept mapping costs nothing to read again: its page tables outlive the task.
+ * {@value #MAX_SPAN_BYTES} bytes of rows (all segments together), so that ranges and files past 2 GiB work. A span of
+ * a local file is read through the executor's kept mappings ({@link KeptMappings}, which say why a mapping comes
+ * first). Where a span is not mapped (a file that is not local, a reader that hands the bytes to Spark itself, or no
+ * room for the mapping) it is read by positioned reads of exactly its bytes, a window at a time, into a buffer reused
+ * from window to window: for a local file a direct buffer of {@link ReadBuffers} ({@code pread} straight into it),
+ * for any other file system a heap array filled by {@code FSDataInputStream.readFully(position, ...)} in reads of up
+ * to {@value #REMOTE_WINDOW_BYTES} bytes, which a remote store streams at its speed. Nothing outside the rows asked
+ * for is read.
  */
 final class FileRows extends RowSource {
   /** The most bytes read per call from a file that is not local, all segments together (at least one row). */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The executor's kept mappings on their own: a range is mapped the second time it is read and then kept; the kept
+ * The executor's kept mappings on their own: a range is mapped the first time it is read and then kept; the kept
  * bytes stay within the budget, least recently used released first, never one a reader holds; a file replaced,
  * rewritten or shortened is never read through an old mapping; idle mappings are released; and what is released
  * is unmapped (this JVM's {@code /proc/self/maps} no longer shows it).
@@ -31,18 +31,19 @@ class KeptMappingsTest {
   Path dir;
 
   @Test
-  void aRangeIsMappedTheSecondTimeItIsReadAndKept() throws IOException {
+  void aRangeIsMappedTheFirstTimeItIsReadAndKept() throws IOException {
     Path file = file("a.bin", 4 * LENGTH, (byte) 1);
     KeptMappings kept = new KeptMappings(1 << 30, 60_000);
     try (FileChannel channel = FileChannel.open(file)) {
       KeptMappings.FileIdentity identity = KeptMappings.identify(file);
-      assertNull(kept.lease(file.toString(), identity, channel, 0, LENGTH), "read the first time");
-      assertNull(kept.lease(file.toString(), identity, channel, LENGTH, LENGTH), "another range: its first read");
-      try (KeptMappings.Lease second = kept.lease(file.toString(), identity, channel, 0, LENGTH);
-          KeptMappings.Lease third = kept.lease(file.toString(), identity, channel, 0, LENGTH)) {
-        assertNotNull(second, "mapped the second time");
-        assertSame(second.buffer(), third.buffer(), "the kept mapping");
-        assertEquals(1, second.buffer().get(LENGTH - 1));
+      try (KeptMappings.Lease first = kept.lease(file.toString(), identity, channel, 0, LENGTH)) {
+        assertNotNull(first, "mapped the first time");
+        assertEquals(1, first.buffer().get(LENGTH - 1));
+      }
+      try (KeptMappings.Lease again = kept.lease(file.toString(), identity, channel, 0, LENGTH);
+          KeptMappings.Lease concurrent = kept.lease(file.toString(), identity, channel, 0, LENGTH)) {
+        assertSame(again.buffer(), concurrent.buffer(), "the kept mapping");
+        assertEquals(LENGTH, kept.keptBytes(), "one mapping for the range");
       }
       assertEquals(LENGTH, kept.keptBytes(), "kept after its readers are done");
     } finally {
@@ -63,7 +64,6 @@ class KeptMappingsTest {
       KeptMappings.Lease third = mapped(kept, file, identity, channel, 2L * LENGTH);
       assertEquals(2L * LENGTH, kept.keptBytes(), "the unused one released to make room");
       assertNotNull(held.buffer(), "the one in use stays");
-      assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH, LENGTH));
       assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH, LENGTH),
           "no room while both kept ones are in use: read instead");
       assertEquals(2L * LENGTH, kept.keptBytes());
@@ -91,28 +91,34 @@ class KeptMappingsTest {
       Files.move(other, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       try (FileChannel channel = FileChannel.open(file)) {
         KeptMappings.FileIdentity replaced = KeptMappings.identify(file);
-        assertNull(kept.lease(file.toString(), replaced, channel, 0, LENGTH), "a new file: read first");
-        assertEquals(3, old.buffer().get(0), "a reader of the old file still reads the old file");
-        try (KeptMappings.Lease lease = kept.lease(file.toString(), replaced, channel, 0, LENGTH)) {
-          assertNotSame(old.buffer(), lease.buffer());
+        try (KeptMappings.Lease lease = mapped(kept, file, replaced, channel, 0)) {
+          assertNotSame(old.buffer(), lease.buffer(), "a new file: mapped afresh");
           assertEquals(4, lease.buffer().get(0));
+          assertEquals(3, old.buffer().get(0), "a reader of the old file still reads the old file");
         }
         assertEquals(LENGTH, kept.keptBytes(), "only the new file's mapping is kept");
       }
       old.close();
+      java.nio.MappedByteBuffer beforeRewrite;
+      try (FileChannel channel = FileChannel.open(file);
+          KeptMappings.Lease lease = mapped(kept, file, KeptMappings.identify(file), channel, 0)) {
+        beforeRewrite = lease.buffer();
+      }
       Files.setLastModifiedTime(file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5000));
-      try (FileChannel channel = FileChannel.open(file)) {
-        assertNull(kept.lease(file.toString(), KeptMappings.identify(file), channel, 0, LENGTH),
-            "rewritten in place (a new time of last change): read afresh");
+      try (FileChannel channel = FileChannel.open(file);
+          KeptMappings.Lease lease = mapped(kept, file, KeptMappings.identify(file), channel, 0)) {
+        assertNotSame(beforeRewrite, lease.buffer(), "rewritten in place (a new time of last change): "
+            + "mapped afresh");
       }
       try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
         channel.truncate(LENGTH / 2);
       }
-      try (FileChannel channel = FileChannel.open(file)) {
-        assertNull(kept.lease(file.toString(), KeptMappings.identify(file), channel, 0, LENGTH / 2),
-            "shortened: read afresh");
+      try (FileChannel channel = FileChannel.open(file);
+          KeptMappings.Lease lease = kept.lease(file.toString(), KeptMappings.identify(file), channel, 0,
+              LENGTH / 2)) {
+        assertEquals(4, lease.buffer().get(LENGTH / 2 - 1), "shortened: mapped afresh");
       }
-      assertEquals(0, kept.keptBytes(), "nothing of the old versions kept");
+      assertEquals(LENGTH / 2, kept.keptBytes(), "only the file as it is now is kept");
     } finally {
       kept.releaseAll();
     }
@@ -137,12 +143,11 @@ class KeptMappingsTest {
     assertEquals(List.of(), mappingsOf(file));
   }
 
-  /** A lease on a mapping of {@code [position, position + LENGTH)}, read once before so that it is mapped. */
+  /** A lease on a mapping of {@code [position, position + LENGTH)}. */
   private static KeptMappings.Lease mapped(KeptMappings kept, Path file, KeptMappings.FileIdentity identity,
       FileChannel channel, long position) throws IOException {
-    assertNull(kept.lease(file.toString(), identity, channel, position, LENGTH));
     KeptMappings.Lease lease = kept.lease(file.toString(), identity, channel, position, LENGTH);
-    assertNotNull(lease, "mapped the second time");
+    assertNotNull(lease, "mapped");
     return lease;
   }
 

@@ -63,7 +63,7 @@ class LargeSparseFileTest {
     assertEquals(102 * 4, QueryPlans.metric(df, "bytesMapped"), "only the selected rows are mapped");
   }
 
-  /** Read twice: the first time by positioned reads, the second through the spans' kept mappings. */
+  /** Read twice: the first time mapping each span, the second through the spans' kept mappings. */
   @Test
   void aTaskReadsAcrossSpans() {
     long end = START + WINDOW + 10;

@@ -278,8 +278,8 @@ class ReadErrorsTest {
       + "Spark retries or fails the job cleanly")
   class TruncatedWhileRead {
     /**
-     * The first read of a range reads it into a buffer, a window at a time: the window after the cut is a short
-     * read. A range read before is read through a kept mapping: its pages vanish.
+     * A scalar column stored as Spark holds it is handed to Spark where it lies in windows read into a buffer, never
+     * from a mapping, on the first read of the file as on a later one: the window after the cut is a short read.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"truncated_by_a_task_first_read.npy", "truncated_by_a_task_read_again.npy"})
@@ -339,7 +339,6 @@ class ReadErrorsTest {
           new StructType(new StructField[] {table.schema().apply(column)}));
       Batch batch = builder.build().toBatch();
       InputPartition[] partitions = batch.planInputPartitions();
-      readOnce(batch, partitions[0]); // so that this read is through a kept mapping
       PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0]);
       try {
         assertTrue(reader.next());
@@ -383,7 +382,6 @@ class ReadErrorsTest {
       Dataset<Row> sum = npy().option("maxPartitionBytes", "1g").load(victim.toString()).agg(functions.sum("value"));
       Batch batch = QueryPlans.scan(sum).batch();
       InputPartition[] partitions = batch.planInputPartitions();
-      readOnce(batch, partitions[0]); // so that the next read maps it
       PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partitions[0]);
       Thread truncator = new Thread(() -> truncateOnceMapped(victim, header.length), "truncator");
       truncator.start();
@@ -399,15 +397,6 @@ class ReadErrorsTest {
         reader.close();
       }
       assertEquals(3L, spark().range(3).count(), "the session still runs jobs");
-    }
-
-    /** Reads a partition through, as a task would. */
-    private void readOnce(Batch batch, InputPartition partition) throws IOException {
-      try (PartitionReader<ColumnarBatch> reader = batch.createReaderFactory().createColumnarReader(partition)) {
-        while (reader.next()) {
-          reader.get();
-        }
-      }
     }
 
     /** Cuts {@code file} to its header as soon as it shows in {@code /proc/self/maps}: a task mapped it. */
