@@ -275,6 +275,28 @@ class S3WriteTest {
     assertNumpyReads(s3, key, 0, old + added);
   }
 
+  /**
+   * An append to a headerless object ({@code memmap}) of 12 MiB: its first 5 MiB through the driver, the other 7 MiB
+   * copied by the server, the new rows uploaded by the tasks.
+   */
+  @Test
+  void singleFileAppendToHeaderlessObject(S3Server s3) throws Exception {
+    String key = "appendraw/ids.bin";
+    long old = 12 * (MIN_PART / 5) / 8; // 12 MiB of int64
+    long added = 2 * (MIN_PART * 6 / 5) / 8; // two tasks of 6 MiB
+    spark.range(0, old, 1, 2).write().format("memmap").option("singleFile", "true").save(s3.url(key));
+    long driverRead = driverBytesRead(() -> spark.range(old, old + added, 1, 2).write().format("memmap")
+        .mode("append").option("fs.s3a.multipart.size", "5M").save(s3.url(key)));
+
+    assertTrue(driverRead >= MIN_PART && driverRead < MIN_PART + (256 << 10),
+        "the driver read " + driverRead + " bytes, not the old data's head of " + MIN_PART + " bytes");
+    assertOnlyObjects(s3, "appendraw/", List.of(key));
+    Path copy = ItEnvironment.workDir("s3-write-check").resolve("raw");
+    s3.download(key, copy);
+    Python.run("a = np.fromfile(" + Python.literal(copy) + ", dtype='<i8')\n"
+        + "assert (a == np.arange(" + (old + added) + ")).all(), (a.shape, a[:5])\n");
+  }
+
   /** Where the data of the {@code .npy} object at {@code key} begins, from its header's length field. */
   private static long dataOffset(S3Server s3, String key) throws IOException {
     try (org.apache.hadoop.fs.FSDataInputStream in = s3.fileSystem().open(new org.apache.hadoop.fs.Path(s3.url(key)))) {
