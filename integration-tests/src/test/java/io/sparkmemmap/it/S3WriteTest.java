@@ -234,8 +234,8 @@ class S3WriteTest {
   /**
    * An append to a single object of 15 MiB rewrites it on the store: the driver reads the old data's first 5 MiB
    * (uploaded behind the new header), the server copies the other 10 MiB into a part (UploadPartCopy), the tasks
-   * upload the new rows. The old header, aligned to 16 bytes as NumPy before 1.14 wrote it, is 112 bytes and the
-   * new one 128, so the old data moves. Appending no rows leaves the object as it was.
+   * upload the new rows. The old header, aligned to 16 bytes as older NumPy releases wrote it, is 112 bytes and the
+   * new one 128, so the old data moves. A failed append, and an append of no rows, leave the object as it was.
    */
   @Test
   void singleFileAppendCopiesTheOldDataOnTheStore(S3Server s3) throws Exception {
@@ -257,6 +257,14 @@ class S3WriteTest {
     s3.upload(made, key);
 
     long added = 2 * (MIN_ROWS + MIN_ROWS / 2); // two tasks of 7.5 MiB: each one part of its own
+    String oldTag = etag(s3, key);
+    Dataset<Row> failing = rows(old, old + added, 2)
+        .selectExpr("id", "IF(id = " + (old + added - 1) + ", raise_error('the last row fails'), x) AS x");
+    assertThrows(Exception.class, () -> failing.write().format("npy").mode("append").save(s3.url(key)));
+    awaitTasksEnded();
+    assertEquals(oldTag, etag(s3, key), "the object after a failed append");
+    assertOnlyObjects(s3, "append/", List.of(key));
+
     long driverRead = driverBytesRead(() -> rows(old, old + added, 2).write().format("npy").mode("append")
         .option("fs.s3a.multipart.size", "5M").save(s3.url(key)));
 
@@ -266,11 +274,9 @@ class S3WriteTest {
     assertNumpyReads(s3, key, 0, old + added);
     assertEquals(128, dataOffset(s3, key), "the data offset of the new header");
 
-    org.apache.hadoop.fs.FileStatus before = s3.fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(s3.url(key)));
+    String appendedTag = etag(s3, key);
     rows(0, 0, 2).write().format("npy").mode("append").save(s3.url(key));
-    org.apache.hadoop.fs.FileStatus after = s3.fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(s3.url(key)));
-    assertEquals(((org.apache.hadoop.fs.EtagSource) before).getEtag(), ((org.apache.hadoop.fs.EtagSource) after).getEtag(),
-        "the object after appending no rows");
+    assertEquals(appendedTag, etag(s3, key), "the object after appending no rows");
     assertOnlyObjects(s3, "append/", List.of(key));
     assertNumpyReads(s3, key, 0, old + added);
   }
@@ -295,6 +301,12 @@ class S3WriteTest {
     s3.download(key, copy);
     Python.run("a = np.fromfile(" + Python.literal(copy) + ", dtype='<i8')\n"
         + "assert (a == np.arange(" + (old + added) + ")).all(), (a.shape, a[:5])\n");
+  }
+
+  /** The ETag of the object at {@code key}: another for every object written there. */
+  private static String etag(S3Server s3, String key) throws IOException {
+    return ((org.apache.hadoop.fs.EtagSource) s3.fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(s3.url(key))))
+        .getEtag();
   }
 
   /** Where the data of the {@code .npy} object at {@code key} begins, from its header's length field. */
