@@ -31,6 +31,9 @@ import org.apache.hadoop.fs.Path;
  *       rewrites it into staging and renames it over the old one where that is impossible.
  *   <li>Directory on an object store: tasks uploaded their parts to their final names as multipart uploads left
  *       pending ({@link PartUploads}); job commit completes them, without staging or rename.
+ *   <li>Single file on an object store: one multipart upload the tasks put their rows in ({@link SingleFileUpload});
+ *       appending to an object rewrites it in such an upload, the old data first, copied by the store where it can
+ *       ({@link S3PartCopy}), else assembled through the driver.
  * </ul>
  */
 final class Publisher {
@@ -206,8 +209,9 @@ final class Publisher {
   /**
    * Appends to an object by completing the upload the tasks put their parts in ({@link SingleFileUpload}) behind the
    * old object's data, which the store copies: the object is replaced whole, atomically, and until then stays as it
-   * was. The header is read from the version the copies name, so that a concurrent replacement fails the commit
-   * rather than mixing two versions. Without rows, nothing changes (the upload is aborted with the job's journal).
+   * was. The header and the data's head are read through the status taken first (S3A checks its reads against the
+   * status's ETag), and the copies require that ETag, so that an object replaced meanwhile fails the commit rather
+   * than mixing two versions. Without rows, nothing changes (the upload is aborted with the job's journal).
    */
   private void appendByUpload(List<StagedPart> parts, DType dtype, Shape rowShape, long rows, int rowBytes,
       PathState state) throws IOException {
