@@ -36,24 +36,27 @@ final class MegatronRecordIndex implements RecordIndex {
   static final String MODE = "mode";
 
   private final String idxPath;
-  private final long idxLength;
+  /** The files' statuses as listed: tasks open them by these, without a request for them ({@link FileHandle}). */
+  private final FileStatus idxStatus;
   private final String binPath;
   private final String binUri;
+  private final FileStatus binStatus;
   private final long binLength;
   private final long binBytes;
   private final MegatronIndex header;
   /** The documents of the pairs read before this one, which its document numbers follow. */
   private final long documentBase;
 
-  private MegatronRecordIndex(String idxPath, long idxLength, String binPath, String binUri, long binLength,
-      long binBytes, MegatronIndex header, long documentBase) {
+  private MegatronRecordIndex(String idxPath, FileStatus idxStatus, String binPath, String binUri,
+      FileStatus binStatus, long binBytes, MegatronIndex header, long documentBase) {
     this.binBytes = binBytes;
     this.documentBase = documentBase;
     this.idxPath = idxPath;
-    this.idxLength = idxLength;
+    this.idxStatus = idxStatus;
     this.binPath = binPath;
     this.binUri = binUri;
-    this.binLength = binLength;
+    this.binStatus = binStatus;
+    this.binLength = binStatus.getLen();
     this.header = header;
   }
 
@@ -72,11 +75,11 @@ final class MegatronRecordIndex implements RecordIndex {
     if (idxStatus == null || binStatus == null) {
       throw MegatronRecords.missing(prefix, idxStatus != null, binStatus != null);
     }
-    try (FileHandle handle = FileHandle.open(idx.toString(), idxStatus.getLen(), conf)) {
+    try (FileHandle handle = FileHandle.open(idxStatus, conf)) {
       MegatronIndex header = MegatronRecords.readHeader(handle, idx.toString());
       long binBytes = checkEnds(handle, header, binStatus.getLen());
-      return new MegatronRecordIndex(idx.toString(), idxStatus.getLen(), bin.toString(), bin.toUri().toString(),
-          binStatus.getLen(), binBytes, header, documentBase);
+      return new MegatronRecordIndex(idx.toString(), idxStatus, bin.toString(), bin.toUri().toString(), binStatus,
+          binBytes, header, documentBase);
     }
   }
 
@@ -164,6 +167,11 @@ final class MegatronRecordIndex implements RecordIndex {
   }
 
   @Override
+  public FileStatus dataStatus() {
+    return binStatus;
+  }
+
+  @Override
   public long dataOffset() {
     return 0;
   }
@@ -191,7 +199,7 @@ final class MegatronRecordIndex implements RecordIndex {
 
   @Override
   public RecordSlice slice(long from, long to, int[] indexColumns, Configuration conf) throws IOException {
-    try (FileHandle handle = FileHandle.open(idxPath, idxLength, conf)) {
+    try (FileHandle handle = FileHandle.open(idxStatus, conf)) {
       int[] lengths = header.readLengths(handle.reader(), from, to);
       long[] pointers = header.readPointers(handle.reader(), from, to);
       long[] starts = new long[lengths.length];

@@ -30,21 +30,22 @@ final class RaggedRecordIndex implements RecordIndex {
   private static final byte[] NPY_MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
 
   private final String indexPath;
-  private final long indexLength;
+  /** The index file's status as listed: tasks open it by that, without a request for it ({@link FileHandle}). */
+  private final FileStatus indexStatus;
   private final RaggedIndex index;
   private final String dataPath;
   private final String dataUri;
-  private final long dataLength;
+  private final FileStatus dataStatus;
   private final RaggedData data;
 
-  private RaggedRecordIndex(String indexPath, long indexLength, RaggedIndex index, String dataPath, String dataUri,
-      long dataLength, RaggedData data) {
+  private RaggedRecordIndex(String indexPath, FileStatus indexStatus, RaggedIndex index, String dataPath,
+      String dataUri, FileStatus dataStatus, RaggedData data) {
     this.indexPath = indexPath;
-    this.indexLength = indexLength;
+    this.indexStatus = indexStatus;
     this.index = index;
     this.dataPath = dataPath;
     this.dataUri = dataUri;
-    this.dataLength = dataLength;
+    this.dataStatus = dataStatus;
     this.data = data;
   }
 
@@ -71,16 +72,16 @@ final class RaggedRecordIndex implements RecordIndex {
               + RaggedIndex.FILE_NAME + ", and " + missing.getParent() + " has no " + missing.getName()
               : "")).getMessage());
     }
-    RaggedData described = describeData(data, dataStatus.getLen(), options, conf);
+    RaggedData described = describeData(data, dataStatus, options, conf);
     if (!(described.dtype() instanceof ScalarDType)) {
       throw new RaggedFormatException(data.toString(), "holds elements of the structured dtype "
           + NumpyDescr.toDescr(described.dtype()) + "; a ragged read gives arrays of scalars, so save one array "
           + "per field");
     }
-    try (FileHandle handle = FileHandle.open(idx.toString(), indexStatus.getLen(), conf)) {
+    try (FileHandle handle = FileHandle.open(indexStatus, conf)) {
       RaggedIndex header = RaggedIndex.read(handle.reader(), idx.toString());
-      return new RaggedRecordIndex(idx.toString(), indexStatus.getLen(), header, data.toString(),
-          data.toUri().toString(), dataStatus.getLen(), described);
+      return new RaggedRecordIndex(idx.toString(), indexStatus, header, data.toString(), data.toUri().toString(),
+          dataStatus, described);
     }
   }
 
@@ -93,12 +94,12 @@ final class RaggedRecordIndex implements RecordIndex {
   }
 
   /** A {@code .npy} by its header, or a raw file by options {@code dtype} and {@code offset}. */
-  private static RaggedData describeData(Path data, long length, ReadOptions options, Configuration conf)
+  private static RaggedData describeData(Path data, FileStatus status, ReadOptions options, Configuration conf)
       throws IOException {
     if (options.memmapDType() != null) {
-      return RaggedData.raw(data.toString(), length, options.memmapDType(), options.memmapOffset());
+      return RaggedData.raw(data.toString(), status.getLen(), options.memmapDType(), options.memmapOffset());
     }
-    try (FileHandle handle = FileHandle.open(data.toString(), length, conf)) {
+    try (FileHandle handle = FileHandle.open(status, conf)) {
       byte[] magic = new byte[NPY_MAGIC.length];
       if (handle.size() >= magic.length) {
         handle.readFully(0, magic, 0, magic.length);
@@ -138,7 +139,12 @@ final class RaggedRecordIndex implements RecordIndex {
 
   @Override
   public long dataFileLength() {
-    return dataLength;
+    return dataStatus.getLen();
+  }
+
+  @Override
+  public FileStatus dataStatus() {
+    return dataStatus;
   }
 
   @Override
@@ -158,7 +164,7 @@ final class RaggedRecordIndex implements RecordIndex {
 
   @Override
   public RecordSlice slice(long from, long to, int[] indexColumns, Configuration conf) throws IOException {
-    try (FileHandle handle = FileHandle.open(indexPath, indexLength, conf)) {
+    try (FileHandle handle = FileHandle.open(indexStatus, conf)) {
       RaggedIndex.Slice slice = index.slice(handle.reader(), from, to);
       index.check(slice, data);
       int[] lengths = new int[slice.rows()];

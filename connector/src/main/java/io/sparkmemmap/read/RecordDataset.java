@@ -72,7 +72,7 @@ public final class RecordDataset implements ArrayInput {
       records += index.recordCount();
       bytes += index.dataBytes();
       planned.add(new ArrayFile(index.dataPath(), index.dataUri(), null, index.dataFileLength(), index.dataOffset(),
-          index.dataBytes(), false, index.recordCount(), index.recordCount() + " records", null, null));
+          index.dataBytes(), false, index.recordCount(), index.recordCount() + " records", null, index.dataStatus()));
     }
     this.files = List.copyOf(planned);
     long averageRecordBytes = records == 0 ? 1 : Math.max(1, bytes / records);

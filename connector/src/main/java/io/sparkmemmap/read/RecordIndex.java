@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.spark.sql.types.StructField;
 
 /**
@@ -33,6 +34,12 @@ interface RecordIndex extends Serializable {
 
   /** The data file's length in bytes, as listed. */
   long dataFileLength();
+
+  /**
+   * The data file's status as listed on the driver, which tasks open it by: on an object store, opened by path and
+   * length alone, it would cost a HEAD request per task ({@link FileHandle#open(FileStatus, Configuration)}).
+   */
+  FileStatus dataStatus();
 
   /** Where element 0 lies in the data file (a {@code .npy} header's length; 0 for a headerless file). */
   long dataOffset();

@@ -197,7 +197,8 @@ final class RecordPartitionReader implements PartitionReader<ColumnarBatch> {
     }
     long dataElements = (index.dataFileLength() - index.dataOffset()) / itemSize;
     ArrayFile data = new ArrayFile(index.dataPath(), index.dataUri(), null, index.dataFileLength(),
-        index.dataOffset(), dataElements * itemSize, false, dataElements, dataElements + " elements", null, null);
+        index.dataOffset(), dataElements * itemSize, false, dataElements, dataElements + " elements", null,
+        index.dataStatus());
     elements = RowSource.open(data, new RowLayout(false, itemSize, new int[0]), new int[] {0}, from, to, true,
         conf);
   }

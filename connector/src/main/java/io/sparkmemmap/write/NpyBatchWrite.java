@@ -59,18 +59,23 @@ final class NpyBatchWrite implements BatchWrite {
 
   /**
    * The one upload tasks put a single file's parts in ({@link SingleFileUpload}); null where the file is instead
-   * assembled by the driver from staged parts: an append to an existing file (a rewrite: an object store cannot
-   * copy the old bytes into a part through Hadoop's API, so they would pass through the driver anyway), a target
-   * that is a directory, and more partitions than S3's part numbers give a block each.
+   * assembled by the driver from staged parts: an append to an existing file on a store that cannot copy the old
+   * bytes into a part itself ({@link SingleFileUpload#copiesParts}: they would pass through the driver anyway), a
+   * target that is a directory, and more partitions than S3's part numbers give a block each.
    */
   private SingleFileUpload beginSingleUpload(int partitions) throws IOException {
     OutputFiles.PathState state = files.state(target.path());
-    if (state == OutputFiles.PathState.DIRECTORY || (target.mode() == WriteMode.APPEND
-        && state == OutputFiles.PathState.FILE)) {
+    long appendedBytes = -1;
+    if (target.mode() == WriteMode.APPEND && state == OutputFiles.PathState.FILE) {
+      if (!SingleFileUpload.copiesParts(target.path().getFileSystem(job.hadoopConf().get()))) {
+        return null;
+      }
+      appendedBytes = files.length(target.path());
+    } else if (state == OutputFiles.PathState.DIRECTORY) {
       return null;
     }
     SingleFileUpload upload = SingleFileUpload.begin(target.path(), Publisher.uploadJournal(job), partitions,
-        job.hadoopConf().get()).orElse(null);
+        appendedBytes, job.hadoopConf().get()).orElse(null);
     if (upload == null && partitions > 0) {
       LOG.warn("{}: {} partitions are too many to upload the single file's parts from the tasks (at most {}); "
           + "the driver assembles it from staged parts instead, copying every byte", target.describe(), partitions,

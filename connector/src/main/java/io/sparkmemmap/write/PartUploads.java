@@ -237,6 +237,10 @@ final class PartUploads {
       String[] record;
       try (InputStream in = fs.open(status.getPath())) {
         record = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n");
+      } catch (java.io.FileNotFoundException gone) {
+        // listed while a cancelled task's write of it was cut short (S3Proxy lists an object being written): that
+        // task's record failed, so it aborts its upload itself; the records after this one must still be read
+        continue;
       }
       if (record.length == 2 && !kept.contains(record[1])) {
         abort(new Path(URI.create(record[0])), new PendingUpload(Base64.getDecoder().decode(record[1]), null), conf);

@@ -31,6 +31,9 @@ import org.apache.hadoop.fs.Path;
  *       rewrites it into staging and renames it over the old one where that is impossible.
  *   <li>Directory on an object store: tasks uploaded their parts to their final names as multipart uploads left
  *       pending ({@link PartUploads}); job commit completes them, without staging or rename.
+ *   <li>Single file on an object store: one multipart upload the tasks put their rows in ({@link SingleFileUpload});
+ *       appending to an object rewrites it in such an upload, the old data first, copied by the store where it can
+ *       ({@link S3PartCopy}), else assembled through the driver.
  * </ul>
  */
 final class Publisher {
@@ -163,6 +166,10 @@ final class Publisher {
     int rowBytes = job.plan().rowBytes(lengths);
     long rows = parts.stream().mapToLong(StagedPart::rows).sum();
     PathState state = files.state(target.path());
+    if (singleUpload != null && singleUpload.reserved() > 0) {
+      appendByUpload(parts, dtype, rowShape, rows, rowBytes, state);
+      return;
+    }
     if (target.mode() == WriteMode.APPEND && state == PathState.FILE) {
       appendToFile(files, target.path(), job.hasHeader(), dtype, rowShape, rows, rowsOf(parts, rowBytes),
           assembledFile(job, target));
@@ -192,10 +199,54 @@ final class Publisher {
       // another writer published meanwhile
       throw new java.nio.file.FileAlreadyExistsException(target.describe(), null, "the path already exists");
     }
-    if (singleUpload.complete(parts, header, rowBytes, job.hadoopConf().get())) {
+    if (singleUpload.complete(parts, header, null, rowBytes, job.hadoopConf().get())) {
       singleUploadCompleted = true;
     } else {
       files.assemble(target.path(), header, List.of()); // nothing to upload: an empty file
+    }
+  }
+
+  /**
+   * Appends to an object by completing the upload the tasks put their parts in ({@link SingleFileUpload}) behind the
+   * old object's data, which the store copies: the object is replaced whole, atomically, and until then stays as it
+   * was. The header and the data's head are read through the status taken first (S3A checks its reads against the
+   * status's ETag), and the copies require that ETag, so that an object replaced meanwhile fails the commit rather
+   * than mixing two versions. Without rows, nothing changes (the upload is aborted with the job's journal).
+   */
+  private void appendByUpload(List<StagedPart> parts, DType dtype, Shape rowShape, long rows, int rowBytes,
+      PathState state) throws IOException {
+    Path file = target.path();
+    if (state != PathState.FILE) {
+      throw new java.io.FileNotFoundException(target.describe() + ": the file appended to was removed or replaced by "
+          + "a directory while the job ran");
+    }
+    Configuration conf = job.hadoopConf().get();
+    org.apache.hadoop.fs.FileSystem fs = file.getFileSystem(conf);
+    org.apache.hadoop.fs.FileStatus status = fs.getFileStatus(file);
+    try (org.apache.hadoop.fs.FSDataInputStream in = org.apache.hadoop.util.functional.FutureIO.awaitFuture(
+        fs.openFile(file).withFileStatus(status)
+            .opt(org.apache.hadoop.fs.Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY,
+                org.apache.hadoop.fs.Options.OpenFileOptions.FS_OPTION_OPENFILE_READ_POLICY_RANDOM)
+            .build())) {
+      long offset = 0;
+      long length = status.getLen();
+      byte[] header = new byte[0];
+      if (job.hasHeader()) {
+        NpyHeader old = NpyHeader.read(new java.io.BufferedInputStream(in), file.toString());
+        InPlaceAppend.checkAppendable(old, dtype, rowShape, file.toString());
+        offset = old.dataOffset();
+        length = old.dataLength();
+        if (status.getLen() < offset + length) {
+          throw new IOException(file + " is truncated: its header describes " + length + " bytes of data but the "
+              + "object ends " + (offset + length - status.getLen()) + " bytes short");
+        }
+        header = NpyHeader.encode(dtype, false, InPlaceAppend.grownShape(old.shape(), rows));
+      }
+      if (rows == 0) {
+        return;
+      }
+      SingleFileUpload.OldData appended = new SingleFileUpload.OldData(in, status, offset, length);
+      singleUploadCompleted = singleUpload.complete(parts, header, appended, rowBytes, conf);
     }
   }
 

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.MultipartUploader;
 import org.apache.hadoop.fs.Path;
@@ -52,22 +54,44 @@ import org.apache.hadoop.fs.UploadHandle;
  * partitions smaller than 5 MiB (with the head of the partition after them): never the bulk of the rows, and never
  * more than 20 MiB at once. Tasks' commit messages hold only handles.
  *
+ * <p>An append to an object rewrites it (S3 cannot change an object), on the store alone where it can copy a part
+ * from a range of an object ({@link #copiesParts}: S3A): the old object's data, its bytes after its header, come
+ * first, under the {@code reserved} part numbers before partition 0's block. The driver reads their first 5 MiB (all
+ * of them below 10 MiB) and uploads them behind the new header as part 1; the store copies the rest into parts 2 on
+ * ({@link S3PartCopy}, parts of at most 5 GiB); the walk above then goes on with nothing pending. The old object
+ * stays as it was until the upload completes, and the copies name the version whose header was read (its ETag).
+ *
  * @param object URI of the single file
  * @param upload the upload's handle
  * @param block part numbers per partition
  * @param partBytes the store's part size ({@link PartUploads#partBytes})
+ * @param reserved part numbers before partition 0's block, for the data of the object appended to; 0 for none
  */
-record SingleFileUpload(String object, byte[] upload, int block, long partBytes) implements Serializable {
+record SingleFileUpload(String object, byte[] upload, int block, long partBytes, int reserved)
+    implements Serializable {
   /** The least block: the driver's number, a head part and one more part. */
   static final int MIN_BLOCK = 3;
 
   /**
+   * Whether an append to an object of {@code fs} can be uploaded without the old object's bytes passing through the
+   * driver: the store copies them into parts ({@link S3PartCopy}, S3A's, known by its class name so that S3A's
+   * classes are not loaded where they are absent).
+   */
+  static boolean copiesParts(FileSystem fs) {
+    return S3PartCopy.S3A_FILE_SYSTEM.equals(fs.getClass().getName());
+  }
+
+  /**
    * Begins the upload of {@code dst} for {@code partitions} tasks, recorded in {@code journal}; empty where the
    * partitions are too many for a block each (then the parts are staged and assembled by the driver, as before).
+   *
+   * @param appendedBytes for an append, the length of the object appended to, whose data the upload begins with
+   *     ({@link #copiesParts}); -1 for none
    */
-  static Optional<SingleFileUpload> begin(Path dst, Path journal, int partitions, Configuration conf)
-      throws IOException {
-    int block = partitions == 0 ? 0 : (MAX_PARTS - 1) / partitions;
+  static Optional<SingleFileUpload> begin(Path dst, Path journal, int partitions, long appendedBytes,
+      Configuration conf) throws IOException {
+    int reserved = appendedBytes < 0 ? 0 : 1 + (int) ceilDiv(appendedBytes, MAX_PART_BYTES);
+    int block = partitions == 0 ? 0 : (MAX_PARTS - 1 - reserved) / partitions;
     if (block < MIN_BLOCK) {
       return Optional.empty();
     }
@@ -81,7 +105,7 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes)
         throw e;
       }
       return Optional.of(new SingleFileUpload(dst.toUri().toString(), upload, block,
-          PartUploads.partBytes(dst, conf)));
+          PartUploads.partBytes(dst, conf), reserved));
     }
   }
 
@@ -91,7 +115,11 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes)
 
   /** The driver's part number before partition {@code partition}'s own. */
   private int driverPart(int partition) {
-    return 1 + partition * block;
+    return 1 + reserved + partition * block;
+  }
+
+  private static long ceilDiv(long bytes, long per) {
+    return (bytes + per - 1) / per;
   }
 
   // ---- in a task ---------------------------------------------------------------------------------------------
@@ -173,14 +201,19 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes)
    * without rows).
    *
    * @param parts the published parts with rows, by partition
+   * @param appended for an append, the data of the object appended to, which comes first; null for none
    */
-  boolean complete(List<StagedPart> parts, byte[] header, int rowBytes, Configuration conf) throws IOException {
+  boolean complete(List<StagedPart> parts, byte[] header, OldData appended, int rowBytes, Configuration conf)
+      throws IOException {
     Path dst = path();
     FileSystem fs = dst.getFileSystem(conf);
     Map<Integer, byte[]> numbered = new TreeMap<>();
     ByteArrayOutputStream pending = new ByteArrayOutputStream();
     pending.write(header);
     try (MultipartUploader uploader = PartUploads.uploader(dst, conf)) {
+      if (appended != null) {
+        putOldData(uploader, fs, appended, pending, numbered);
+      }
       for (StagedPart part : parts) {
         byte[][] uploaded = part.upload().parts();
         int own = driverPart(part.partitionId());
@@ -219,6 +252,42 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes)
       return true;
     }
   }
+
+  /**
+   * The old object's data as the upload's first parts: its head read into {@code pending} (all of it below 10 MiB,
+   * which then joins what follows), else the head behind the header as part 1 and the rest copied by the store.
+   */
+  private void putOldData(MultipartUploader uploader, FileSystem fs, OldData old, ByteArrayOutputStream pending,
+      Map<Integer, byte[]> numbered) throws IOException {
+    long head = old.length() < 2 * MIN_PART_BYTES ? old.length() : MIN_PART_BYTES;
+    byte[] bytes = new byte[(int) head];
+    old.in().readFully(old.offset(), bytes, 0, bytes.length);
+    pending.write(bytes);
+    if (head == old.length()) {
+      return;
+    }
+    numbered.put(1, put(uploader, 1, pending, false));
+    pending.reset();
+    long rest = old.length() - head;
+    int copies = (int) ceilDiv(rest, MAX_PART_BYTES);
+    if (1 + copies > reserved) {
+      throw new IOException(old.status().getPath() + " grew to " + old.status().getLen() + " bytes while this job "
+          + "appended to it, more than the " + reserved + " parts planned for its data");
+    }
+    long size = ceilDiv(rest, copies);
+    for (int i = 0; i < copies; i++) {
+      long from = head + i * size;
+      int number = 2 + i;
+      numbered.put(number, S3PartCopy.copy(fs, old.status(), old.offset() + from, Math.min(size, old.length() - from),
+          path(), upload, number));
+    }
+  }
+
+  /**
+   * The data of the object an append rewrites: {@code length} bytes from {@code offset} of the version
+   * {@code status} describes, open as {@code in}.
+   */
+  record OldData(FSDataInputStream in, FileStatus status, long offset, long length) {}
 
   private byte[] put(MultipartUploader uploader, int number, ByteArrayOutputStream bytes, boolean last)
       throws IOException {

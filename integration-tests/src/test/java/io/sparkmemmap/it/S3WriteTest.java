@@ -231,6 +231,93 @@ class S3WriteTest {
     assertNumpyReads(s3, "failedone/ids.npy", 0, 10);
   }
 
+  /**
+   * An append to a single object of 15 MiB rewrites it on the store: the driver reads the old data's first 5 MiB
+   * (uploaded behind the new header), the server copies the other 10 MiB into a part (UploadPartCopy), the tasks
+   * upload the new rows. The old header, aligned to 16 bytes as older NumPy releases wrote it, is 112 bytes and the
+   * new one 128, so the old data moves. A failed append, and an append of no rows, leave the object as it was.
+   */
+  @Test
+  void singleFileAppendCopiesTheOldDataOnTheStore(S3Server s3) throws Exception {
+    String key = "append/ids.npy";
+    long old = 3 * MIN_ROWS;
+    Path made = local.resolve("old-ids.npy");
+    Python.run("n = " + old + "\n"
+        + "a = np.zeros(n, dtype=[('id', '<i8'), ('x', '<f8')])\n"
+        + "a['id'] = np.arange(n)\n"
+        + "a['x'] = a['id'] / 4\n"
+        + "d = \"{'descr': [('id', '<i8'), ('x', '<f8')], 'fortran_order': False, 'shape': (%d,), }\" % n\n"
+        + "total = (10 + len(d) + 1 + 15) // 16 * 16\n"
+        + "h = d + ' ' * (total - 10 - len(d) - 1) + '\\n'\n"
+        + "assert total == 112, total\n"
+        + "with open(" + Python.literal(made) + ", 'wb') as f:\n"
+        + "    f.write(b'\\x93NUMPY\\x01\\x00' + len(h).to_bytes(2, 'little') + h.encode('latin1'))\n"
+        + "    f.write(a.tobytes())\n"
+        + "assert (np.load(" + Python.literal(made) + ") == a).all()\n");
+    s3.upload(made, key);
+
+    long added = 2 * (MIN_ROWS + MIN_ROWS / 2); // two tasks of 7.5 MiB: each one part of its own
+    String oldTag = etag(s3, key);
+    Dataset<Row> failing = rows(old, old + added, 2)
+        .selectExpr("id", "IF(id = " + (old + added - 1) + ", raise_error('the last row fails'), x) AS x");
+    assertThrows(Exception.class, () -> failing.write().format("npy").mode("append").save(s3.url(key)));
+    awaitTasksEnded();
+    assertEquals(oldTag, etag(s3, key), "the object after a failed append");
+    assertOnlyObjects(s3, "append/", List.of(key));
+
+    long driverRead = driverBytesRead(() -> rows(old, old + added, 2).write().format("npy").mode("append")
+        .option("fs.s3a.multipart.size", "5M").save(s3.url(key)));
+
+    assertTrue(driverRead >= MIN_PART && driverRead < MIN_PART + (256 << 10),
+        "the driver read " + driverRead + " bytes, not the old data's head of " + MIN_PART + " bytes (and the header)");
+    assertOnlyObjects(s3, "append/", List.of(key));
+    assertNumpyReads(s3, key, 0, old + added);
+    assertEquals(128, dataOffset(s3, key), "the data offset of the new header");
+
+    String appendedTag = etag(s3, key);
+    rows(0, 0, 2).write().format("npy").mode("append").save(s3.url(key));
+    assertEquals(appendedTag, etag(s3, key), "the object after appending no rows");
+    assertOnlyObjects(s3, "append/", List.of(key));
+    assertNumpyReads(s3, key, 0, old + added);
+  }
+
+  /**
+   * An append to a headerless object ({@code memmap}) of 12 MiB: its first 5 MiB through the driver, the other 7 MiB
+   * copied by the server, the new rows uploaded by the tasks.
+   */
+  @Test
+  void singleFileAppendToHeaderlessObject(S3Server s3) throws Exception {
+    String key = "appendraw/ids.bin";
+    long old = 12 * (MIN_PART / 5) / 8; // 12 MiB of int64
+    long added = 2 * (MIN_PART * 6 / 5) / 8; // two tasks of 6 MiB
+    spark.range(0, old, 1, 2).write().format("memmap").option("singleFile", "true").save(s3.url(key));
+    long driverRead = driverBytesRead(() -> spark.range(old, old + added, 1, 2).write().format("memmap")
+        .mode("append").option("fs.s3a.multipart.size", "5M").save(s3.url(key)));
+
+    assertTrue(driverRead >= MIN_PART && driverRead < MIN_PART + (256 << 10),
+        "the driver read " + driverRead + " bytes, not the old data's head of " + MIN_PART + " bytes");
+    assertOnlyObjects(s3, "appendraw/", List.of(key));
+    Path copy = ItEnvironment.workDir("s3-write-check").resolve("raw");
+    s3.download(key, copy);
+    Python.run("a = np.fromfile(" + Python.literal(copy) + ", dtype='<i8')\n"
+        + "assert (a == np.arange(" + (old + added) + ")).all(), (a.shape, a[:5])\n");
+  }
+
+  /** The ETag of the object at {@code key}: another for every object written there. */
+  private static String etag(S3Server s3, String key) throws IOException {
+    return ((org.apache.hadoop.fs.EtagSource) s3.fileSystem().getFileStatus(new org.apache.hadoop.fs.Path(s3.url(key))))
+        .getEtag();
+  }
+
+  /** Where the data of the {@code .npy} object at {@code key} begins, from its header's length field. */
+  private static long dataOffset(S3Server s3, String key) throws IOException {
+    try (org.apache.hadoop.fs.FSDataInputStream in = s3.fileSystem().open(new org.apache.hadoop.fs.Path(s3.url(key)))) {
+      byte[] prefix = new byte[10];
+      in.readFully(0, prefix);
+      return 10 + ((prefix[8] & 0xff) | (prefix[9] & 0xff) << 8);
+    }
+  }
+
   /** Bytes the calling thread, the driver's, read from S3 while {@code write} ran: tasks run on other threads. */
   private static long driverBytesRead(Runnable write) {
     long before = threadBytesRead();
