@@ -186,7 +186,7 @@ final class S3ReadBenchmark implements BenchmarkSuite {
         .write().mode("overwrite").option("compression", "none").parquet(dir.toString());
   }
 
-  private static List<Path> parquetParts(Path dir) throws IOException {
+  static List<Path> parquetParts(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> f.getFileName().toString().endsWith(".parquet")).sorted().toList();
     }
@@ -233,7 +233,7 @@ final class S3ReadBenchmark implements BenchmarkSuite {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static void copies(S3Server s3, Path file, String prefix, String suffix, int count) throws IOException {
+  static void copies(S3Server s3, Path file, String prefix, String suffix, int count) throws IOException {
     String first = prefix + name(0, suffix);
     s3.upload(file, first);
     Path uploaded = s3.storage().resolve(S3Server.BUCKET).resolve(first);

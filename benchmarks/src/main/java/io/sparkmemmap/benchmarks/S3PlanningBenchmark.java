@@ -1,0 +1,210 @@
+package io.sparkmemmap.benchmarks;
+
+import io.sparkmemmap.it.harness.S3Server;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobEnd;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Planning over many small {@code .npy} objects on a real S3 server on 127.0.0.1 (S3Proxy over its filesystem
+ * backend, {@link S3Server}) through S3A, on {@code local[2]}: {@code bench.s3Objects} objects, then ten times as
+ * many. Each case runs in a fresh session with a new S3A client, and is set against the S3A listing of the same
+ * directory alone, which the server's backend makes the larger part of planning; the Spark job that reads the
+ * headers is timed apart from a listener, and the requests of {@code load()} and of an action on the loaded
+ * DataFrame are counted.
+ */
+final class S3PlanningBenchmark implements BenchmarkSuite {
+  static final String LISTING = "S3A listing alone: listStatus of the directory";
+  static final String PARQUET_SCHEMA = "Parquet: load() + schema";
+  static final String NPY_SCHEMA = "npy: load() + schema";
+  static final String NPY_COUNT = "npy: load() + count(), headers by a Spark job";
+  static final String NPY_COUNT_ON_DRIVER = "npy: load() + count(), headers on the driver";
+  /** How many times as many objects the second size has. */
+  static final int SCALE = 10;
+
+  @Override
+  public Report run(BenchmarkConfig config) throws Exception {
+    Report report = new Report(name());
+    Path dir = config.dataDir().resolve("s3-planning");
+    BenchmarkData.delete(dir);
+    try (S3Server s3 = S3Server.start(Files.createDirectories(dir.resolve("server")))) {
+      SparkSession spark = BenchmarkSession.start("local[2]", s3.sparkConf());
+      try {
+        run(config, report, s3, spark, dir.resolve("local"));
+      } finally {
+        spark.stop();
+      }
+    }
+    BenchmarkData.delete(dir);
+    return report;
+  }
+
+  private static void run(BenchmarkConfig config, Report report, S3Server s3, SparkSession spark, Path local)
+      throws Exception {
+    Path npy = BenchmarkData.writeNpy(local.resolve("small.npy"), S3ReadBenchmark.SMALL_ROWS).file();
+    Path parquetDir = local.resolve("small.parquet");
+    BenchmarkData.writeParquetColumns(spark, npy, parquetDir);
+    Path parquet = S3ReadBenchmark.parquetParts(parquetDir).get(0);
+    report.context("S3 server: S3Proxy 2.6.0, filesystem backend, on 127.0.0.1 in a JVM of its own ("
+            + s3.endpoint() + ")")
+        .context("Spark master: local[2], Spark's default settings, S3A's defaults but for the settings S3Proxy "
+            + "needs; every case runs in a fresh session (spark.newSession()) with a new S3A client (the last one "
+            + "closed before it, untimed), whose analytics stream holds nothing yet")
+        .context("Objects: copies of one .npy of " + S3ReadBenchmark.SMALL_ROWS + " rows of 16 float32 (and of the "
+            + "same rows as one Parquet file), each uploaded once through S3A, then copied with its extended "
+            + "attributes inside the backend's directory of the bucket (an object is a file there)");
+    HeaderJobTimes jobTimes = new HeaderJobTimes();
+    spark.sparkContext().addSparkListener(jobTimes);
+    Benchmark.Step newClient = () -> S3Traffic.client(spark, s3.url("")).close();
+    int objects = config.s3Objects();
+    for (int size = 0; size < 2; size++, objects *= SCALE) {
+      boolean first = size == 0;
+      long start = System.nanoTime();
+      String npyDir = "many-" + objects + "/npy/";
+      S3ReadBenchmark.copies(s3, npy, npyDir, ".npy", objects);
+      String parquetPrefix = "many-" + objects + "/parquet/";
+      if (first) {
+        S3ReadBenchmark.copies(s3, parquet, parquetPrefix, ".parquet", objects);
+      }
+      double copySeconds = (System.nanoTime() - start) / 1e9;
+      String npyUrl = s3.url(npyDir);
+      String parquetUrl = s3.url(parquetPrefix);
+      long rows = (long) objects * S3ReadBenchmark.SMALL_ROWS;
+      String threshold = Integer.toString(objects);
+      Benchmark planning = new Benchmark("planning over " + objects + " objects of " + S3ReadBenchmark.SMALL_ROWS
+          + " rows (objects made in " + String.format(Locale.ROOT, "%.1f", copySeconds) + " s)")
+          .answersNotCompared()
+          .addCase(LISTING, null, newClient, () -> list(spark, npyUrl));
+      if (first) {
+        planning.addCase(PARQUET_SCHEMA, null, newClient,
+            () -> fieldNames(spark.newSession().read().parquet(parquetUrl)));
+      }
+      planning.addCase(NPY_SCHEMA, null, newClient, () -> fieldNames(npy(spark.newSession(), npyUrl)))
+          .addCase(NPY_COUNT, null, () -> {
+            newClient.run();
+            jobTimes.reset();
+          }, () -> requireCount(npy(spark.newSession(), npyUrl).count(), rows));
+      if (first) {
+        planning.addCase(NPY_COUNT_ON_DRIVER, null, newClient, () -> requireCount(
+            npy(spark.newSession(), npyUrl, threshold).count(), rows));
+      }
+      // the JIT and the server are warm after the first size
+      Benchmark.Result result = planning.run(new Benchmark.Warmup(first ? Math.min(1, config.warmup().runs()) : 0,
+          0), Math.min(3, config.iterations()));
+      report.add(result);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      report.add(String.format(Locale.ROOT, "  the header job of the last '%s': %.0f ms from its start to its end, "
+          + "%d tasks, %.0f ms of task run time in all%n%s", NPY_COUNT, jobTimes.wallMillis(), jobTimes.tasks(),
+          jobTimes.taskMillis(), requests(spark, s3, npyUrl, rows)), java.util.Map.of());
+    }
+  }
+
+  /**
+   * The requests of {@code load()} alone and of an action on the loaded DataFrame after it, each with a new S3A
+   * client: whether every header is read once, and when.
+   */
+  private static String requests(SparkSession spark, S3Server s3, String url, long rows) throws IOException {
+    S3Traffic.client(spark, s3.url("")).close();
+    S3Traffic before = S3Traffic.of(spark, s3.url(""), s3.pid());
+    Dataset<Row> df = npy(spark.newSession(), url);
+    S3Traffic loaded = S3Traffic.of(spark, s3.url(""), s3.pid());
+    requireCount(df.count(), rows);
+    requireCount(df.count(), rows);
+    S3Traffic counted = S3Traffic.of(spark, s3.url(""), s3.pid());
+    S3Traffic load = loaded.since(before);
+    S3Traffic actions = counted.since(loaded);
+    return String.format(Locale.ROOT, "  requests (S3A's statistics): load() opened %d streams (GETs), sent %d "
+        + "HEADs and %d LISTs; two count()s of the loaded DataFrame then opened %d streams and sent %d HEADs and "
+        + "%d LISTs%n", load.streamsOpened(), load.heads(), load.lists(), actions.streamsOpened(), actions.heads(),
+        actions.lists());
+  }
+
+  private static Object list(SparkSession spark, String url) throws IOException {
+    FileSystem fs = S3Traffic.client(spark, url);
+    return fs.listStatus(new org.apache.hadoop.fs.Path(url)).length;
+  }
+
+  private static Dataset<Row> npy(SparkSession session, String url) {
+    return session.read().format("npy").option("layout", "columns").load(url);
+  }
+
+  private static Dataset<Row> npy(SparkSession session, String url, String headerJobThreshold) {
+    return session.read().format("npy").option("layout", "columns").option("headerJobThreshold", headerJobThreshold)
+        .load(url);
+  }
+
+  private static List<String> fieldNames(Dataset<Row> df) {
+    return List.of(df.schema().fieldNames());
+  }
+
+  private static long requireCount(long count, long expected) {
+    if (count != expected) {
+      throw new IllegalStateException("counted " + count + " rows, not " + expected);
+    }
+    return count;
+  }
+
+  /** The wall time of the last job that read headers, and its tasks' run time. */
+  private static final class HeaderJobTimes extends SparkListener {
+    private final AtomicLong started = new AtomicLong();
+    private final AtomicLong ended = new AtomicLong();
+    private final AtomicLong headerJob = new AtomicLong(-1);
+    private final AtomicLong tasks = new AtomicLong();
+    private final AtomicLong taskMillis = new AtomicLong();
+
+    @Override
+    public void onJobStart(SparkListenerJobStart jobStart) {
+      String description = jobStart.properties().getProperty("spark.job.description");
+      if (description != null && description.startsWith("spark-memmap: reading the headers of ")) {
+        headerJob.set(jobStart.jobId());
+        started.set(jobStart.time());
+      }
+    }
+
+    @Override
+    public void onJobEnd(SparkListenerJobEnd jobEnd) {
+      if (jobEnd.jobId() == headerJob.get()) {
+        ended.set(jobEnd.time());
+      }
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+      if (taskEnd.taskInfo() != null && taskEnd.taskMetrics() != null) {
+        tasks.incrementAndGet();
+        taskMillis.addAndGet(taskEnd.taskMetrics().executorRunTime());
+      }
+    }
+
+    void reset() {
+      headerJob.set(-1);
+      started.set(0);
+      ended.set(0);
+      tasks.set(0);
+      taskMillis.set(0);
+    }
+
+    double wallMillis() {
+      return ended.get() - started.get();
+    }
+
+    long tasks() {
+      return tasks.get();
+    }
+
+    double taskMillis() {
+      return taskMillis.get();
+    }
+  }
+}
