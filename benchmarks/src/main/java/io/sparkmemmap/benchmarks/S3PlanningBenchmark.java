@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
@@ -18,11 +19,13 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Planning over many small {@code .npy} objects on a real S3 server on 127.0.0.1 (S3Proxy over its filesystem
- * backend, {@link S3Server}) through S3A, on {@code local[2]}: {@code bench.s3Objects} objects, then ten times as
- * many. Each case runs in a fresh session with a new S3A client, and is set against the S3A listing of the same
- * directory alone, which the server's backend makes the larger part of planning; the Spark job that reads the
- * headers is timed apart from a listener, and the requests of {@code load()} and of an action on the loaded
- * DataFrame are counted.
+ * backend, {@link S3Server}) through S3A, on {@code local[2]}: {@code bench.s3Objects} objects in one directory, then
+ * ten times as many in {@value #DIRECTORIES} directories read through a glob. S3Proxy's filesystem backend reads
+ * the metadata of every object under a prefix for each page of 1 000 keys it lists, so a listing of one directory
+ * costs the square of its objects (10 000: 7 s, 100 000: over 10 minutes, measured); a directory of a tenth as
+ * many objects lists as fast as any store would. Each case runs in a fresh session with a new S3A client, and is
+ * set against the S3A listing of the same objects alone; the Spark job that reads the headers is timed apart from a
+ * listener, and the requests of {@code load()} and of the actions on the loaded DataFrame are counted.
  */
 final class S3PlanningBenchmark implements BenchmarkSuite {
   static final String LISTING = "S3A listing alone: listStatus of the directory";
@@ -32,6 +35,8 @@ final class S3PlanningBenchmark implements BenchmarkSuite {
   static final String NPY_COUNT_ON_DRIVER = "npy: load() + count(), headers on the driver";
   /** How many times as many objects the second size has. */
   static final int SCALE = 10;
+  /** The directories the second size's objects are in. */
+  static final int DIRECTORIES = 100;
 
   @Override
   public Report run(BenchmarkConfig config) throws Exception {
@@ -67,23 +72,30 @@ final class S3PlanningBenchmark implements BenchmarkSuite {
     HeaderJobTimes jobTimes = new HeaderJobTimes();
     spark.sparkContext().addSparkListener(jobTimes);
     Benchmark.Step newClient = () -> S3Traffic.client(spark, s3.url("")).close();
-    int objects = config.s3Objects();
-    for (int size = 0; size < 2; size++, objects *= SCALE) {
-      boolean first = size == 0;
+    for (int objects : sizes(config.s3Objects())) {
+      boolean first = objects == config.s3Objects();
       long start = System.nanoTime();
       String npyDir = "many-" + objects + "/npy/";
-      S3ReadBenchmark.copies(s3, npy, npyDir, ".npy", objects);
       String parquetPrefix = "many-" + objects + "/parquet/";
+      String npyUrl;
       if (first) {
+        S3ReadBenchmark.copies(s3, npy, npyDir, ".npy", objects);
         S3ReadBenchmark.copies(s3, parquet, parquetPrefix, ".parquet", objects);
+        npyUrl = s3.url(npyDir);
+      } else {
+        for (int d = 0; d < DIRECTORIES; d++) {
+          S3ReadBenchmark.copies(s3, npy, npyDir + String.format(Locale.ROOT, "d%03d/", d), ".npy",
+              objects / DIRECTORIES);
+        }
+        npyUrl = s3.url(npyDir + "d*");
       }
       double copySeconds = (System.nanoTime() - start) / 1e9;
-      String npyUrl = s3.url(npyDir);
       String parquetUrl = s3.url(parquetPrefix);
       long rows = (long) objects * S3ReadBenchmark.SMALL_ROWS;
       String threshold = Integer.toString(objects);
       Benchmark planning = new Benchmark("planning over " + objects + " objects of " + S3ReadBenchmark.SMALL_ROWS
-          + " rows (objects made in " + String.format(Locale.ROOT, "%.1f", copySeconds) + " s)")
+          + " rows, " + (first ? "one directory, " : DIRECTORIES + " directories read through a glob (" + npyUrl
+          + "), ") + "objects made in " + String.format(Locale.ROOT, "%.1f", copySeconds) + " s")
           .answersNotCompared()
           .addCase(LISTING, null, newClient, () -> list(spark, npyUrl));
       if (first) {
@@ -108,6 +120,11 @@ final class S3PlanningBenchmark implements BenchmarkSuite {
     }
   }
 
+  /** The objects planned over: {@code objects}, then {@link #SCALE} times as many in {@link #DIRECTORIES}. */
+  static int[] sizes(int objects) {
+    return new int[] {objects, Math.max(1, objects * SCALE / DIRECTORIES) * DIRECTORIES};
+  }
+
   /**
    * The requests of {@code load()} alone and of an action on the loaded DataFrame after it, each with a new S3A
    * client: whether every header is read once, and when.
@@ -128,9 +145,18 @@ final class S3PlanningBenchmark implements BenchmarkSuite {
         actions.lists());
   }
 
+  /** The objects of a directory, or of the directories a glob matches, listed as the connector lists them. */
   private static Object list(SparkSession spark, String url) throws IOException {
     FileSystem fs = S3Traffic.client(spark, url);
-    return fs.listStatus(new org.apache.hadoop.fs.Path(url)).length;
+    org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(url);
+    if (!url.contains("*")) {
+      return fs.listStatus(path).length;
+    }
+    int objects = 0;
+    for (FileStatus dir : fs.globStatus(path)) {
+      objects += fs.listStatus(dir.getPath()).length;
+    }
+    return objects;
   }
 
   private static Dataset<Row> npy(SparkSession session, String url) {
