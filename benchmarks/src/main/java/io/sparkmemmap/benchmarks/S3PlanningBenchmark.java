@@ -2,7 +2,6 @@ package io.sparkmemmap.benchmarks;
 
 import io.sparkmemmap.it.harness.S3Server;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -41,17 +40,8 @@ final class S3PlanningBenchmark implements BenchmarkSuite {
   @Override
   public Report run(BenchmarkConfig config) throws Exception {
     Report report = new Report(name());
-    Path dir = config.dataDir().resolve("s3-planning");
-    BenchmarkData.delete(dir);
-    try (S3Server s3 = S3Server.start(Files.createDirectories(dir.resolve("server")))) {
-      SparkSession spark = BenchmarkSession.start("local[2]", s3.sparkConf());
-      try {
-        run(config, report, s3, spark, dir.resolve("local"));
-      } finally {
-        spark.stop();
-      }
-    }
-    BenchmarkData.delete(dir);
+    S3ReadBenchmark.onS3Server(config.dataDir().resolve("s3-planning"),
+        (s3, spark, local) -> run(config, report, s3, spark, local));
     return report;
   }
 

@@ -17,10 +17,6 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
@@ -325,35 +321,13 @@ public final class NpyDataset implements ArrayInput {
    */
   static <T> List<Outcome> describeInParallel(List<T> files, int threads, Describer<T> describer)
       throws IOException {
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(files.size(), threads)), runnable -> {
-      Thread thread = new Thread(runnable, "npy-header-reader");
-      thread.setDaemon(true);
-      return thread;
+    return InParallel.map(files, threads, "npy-header-reader", file -> {
+      try {
+        return new Outcome(describer.describe(file), null);
+      } catch (IOException | RuntimeException e) {
+        return new Outcome(null, e);
+      }
     });
-    try {
-      List<Future<Outcome>> futures = new ArrayList<>();
-      for (T file : files) {
-        futures.add(pool.submit(() -> {
-          try {
-            return new Outcome(describer.describe(file), null);
-          } catch (IOException | RuntimeException e) {
-            return new Outcome(null, e);
-          }
-        }));
-      }
-      List<Outcome> outcomes = new ArrayList<>();
-      for (Future<Outcome> future : futures) {
-        outcomes.add(future.get());
-      }
-      return outcomes;
-    } catch (ExecutionException e) {
-      throw new IOException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while reading headers");
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private static Described describe(Listed listed, ReadOptions options, Configuration conf, boolean growing)
