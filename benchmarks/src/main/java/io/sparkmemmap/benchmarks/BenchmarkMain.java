@@ -18,7 +18,7 @@ public final class BenchmarkMain {
   static final List<BenchmarkSuite> ALL = List.of(new ReadPathBenchmark(), new ReadBenchmark(),
       new NumpyComparisonBenchmark(), new WriteBenchmark(), new LargeFileMemoryBenchmark(),
       new StreamSourceBenchmark(), new StreamPipelineBenchmark(), new MegatronBenchmark(),
-      new MegatronMergeBenchmark(), new S3ReadBenchmark());
+      new MegatronMergeBenchmark(), new S3ReadBenchmark(), new S3PlanningBenchmark());
 
   private BenchmarkMain() {}
 

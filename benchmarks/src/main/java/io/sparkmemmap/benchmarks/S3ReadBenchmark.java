@@ -56,18 +56,30 @@ final class S3ReadBenchmark implements BenchmarkSuite {
   @Override
   public Report run(BenchmarkConfig config) throws Exception {
     Report report = new Report(name());
-    Path dir = config.dataDir().resolve("s3");
+    onS3Server(config.dataDir().resolve("s3"), (s3, spark, local) -> run(config, report, s3, spark, local));
+    return report;
+  }
+
+  /** What a benchmark measures against the S3 server, with a session on it and a local directory for its files. */
+  interface S3Run {
+    void run(S3Server s3, SparkSession spark, Path local) throws Exception;
+  }
+
+  /**
+   * Runs {@code body} against an S3 server started in {@code dir}, with a {@code local[2]} session on it; the server,
+   * the session and {@code dir} are gone after it.
+   */
+  static void onS3Server(Path dir, S3Run body) throws Exception {
     BenchmarkData.delete(dir);
     try (S3Server s3 = S3Server.start(Files.createDirectories(dir.resolve("server")))) {
       SparkSession spark = BenchmarkSession.start("local[2]", s3.sparkConf());
       try {
-        run(config, report, s3, spark, dir.resolve("local"));
+        body.run(s3, spark, dir.resolve("local"));
       } finally {
         spark.stop();
       }
     }
     BenchmarkData.delete(dir);
-    return report;
   }
 
   private static void run(BenchmarkConfig config, Report report, S3Server s3, SparkSession spark, Path local)
@@ -186,7 +198,7 @@ final class S3ReadBenchmark implements BenchmarkSuite {
         .write().mode("overwrite").option("compression", "none").parquet(dir.toString());
   }
 
-  private static List<Path> parquetParts(Path dir) throws IOException {
+  static List<Path> parquetParts(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> f.getFileName().toString().endsWith(".parquet")).sorted().toList();
     }
@@ -233,7 +245,7 @@ final class S3ReadBenchmark implements BenchmarkSuite {
     return (System.nanoTime() - start) / 1e9;
   }
 
-  private static void copies(S3Server s3, Path file, String prefix, String suffix, int count) throws IOException {
+  static void copies(S3Server s3, Path file, String prefix, String suffix, int count) throws IOException {
     String first = prefix + name(0, suffix);
     s3.upload(file, first);
     Path uploaded = s3.storage().resolve(S3Server.BUCKET).resolve(first);

@@ -141,6 +141,32 @@ class BenchmarksTest {
     assertTrue(Files.notExists(CONFIG.dataDir().resolve("s3")), "server and data removed after the run");
   }
 
+  @Test
+  void s3PlanningBenchmarkCountsEveryObjectAndReadsEachHeaderOnce() throws Exception {
+    Report report = run(new S3PlanningBenchmark());
+    int[] sizes = S3PlanningBenchmark.sizes(CONFIG.s3Objects());
+    for (int i = 0; i < sizes.length; i++) {
+      Benchmark.Result planning = report.tables().get(i);
+      int objects = sizes[i];
+      assertEquals(objects, planning.get(S3PlanningBenchmark.LISTING).answer(), planning.title());
+      assertEquals(List.of("c0", "c1"), ((List<?>) planning.get(S3PlanningBenchmark.NPY_SCHEMA).answer())
+          .subList(0, 2));
+      assertEquals((long) objects * S3ReadBenchmark.SMALL_ROWS, planning.get(S3PlanningBenchmark.NPY_COUNT)
+          .answer());
+    }
+    assertEquals(2, report.tables().size());
+    // load() reads the first header alone; the two actions after it read the others once: past the threshold
+    // (32 objects) by a job
+    String text = report.text();
+    for (int size : sizes) {
+      assertTrue(java.util.regex.Pattern.compile("load\\(\\) opened 1 streams \\(GETs\\), [^;]*; two count\\(\\)s "
+          + "of the loaded DataFrame then opened " + (size - 1) + " streams").matcher(text).find(), text);
+    }
+    assertTrue(text.contains("no header job in the last") && text.contains("the header job of the last '"
+        + S3PlanningBenchmark.NPY_COUNT + "': "), "below the threshold and past it: " + text);
+    assertTrue(Files.notExists(CONFIG.dataDir().resolve("s3-planning")), "server and data removed after the run");
+  }
+
   /** Runs a benchmark and checks its results file: the machine header and a table. */
   private static Report run(BenchmarkSuite suite) throws Exception {
     Report report = suite.run(CONFIG);

@@ -22,6 +22,12 @@ import org.apache.hadoop.fs.Path;
  * expanded the same way.
  */
 public final class FileListing {
+  /**
+   * Directories listed at once when a read names several (a glob over partition directories): on a store each
+   * listing is a few round trips, which Spark's parallel partition discovery awaits many at a time too.
+   */
+  private static final int LISTING_THREADS = 16;
+
   private FileListing() {}
 
   /** A listed file and the file system it lives on. */
@@ -46,7 +52,7 @@ public final class FileListing {
     if (paths.isEmpty()) {
       throw new IllegalArgumentException("no path given: use load(path) or option 'path'");
     }
-    List<Listed> result = new ArrayList<>();
+    List<Expansion> expansions = new ArrayList<>();
     for (String given : paths) {
       Path path = new Path(given);
       FileSystem fs = path.getFileSystem(conf);
@@ -66,31 +72,43 @@ public final class FileListing {
         }
       }
       for (FileStatus match : matches) {
-        if (match.isDirectory()) {
-          Optional<Set<String>> committed = SinkCommitLog.committedFiles(fs, match.getPath());
-          List<FileStatus> inside = new ArrayList<>();
-          for (FileStatus child : fs.listStatus(match.getPath())) {
-            String name = child.getPath().getName();
-            if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")
-                && committed.map(files -> files.contains(name)).orElse(true)) {
-              inside.add(child);
-            }
-          }
-          if (committed.isPresent()) {
-            checkCommittedPresent(match.getPath(), committed.get(), suffix, inside);
-          }
-          if (inside.isEmpty()) {
-            throw new FileNotFoundException("directory " + match.getPath() + " holds no "
-                + (committed.isPresent() ? "committed " : "") + suffix + " files");
-          }
-          inside.sort(Comparator.comparing(s -> s.getPath().getName()));
-          inside.forEach(s -> result.add(new Listed(fs, s)));
-        } else {
-          result.add(new Listed(fs, match));
-        }
+        expansions.add(match.isDirectory() ? () -> listDirectory(fs, match.getPath(), suffix)
+            : () -> List.of(new Listed(fs, match)));
       }
     }
+    List<Listed> result = new ArrayList<>();
+    for (List<Listed> expanded : InParallel.map(expansions, LISTING_THREADS, "npy-directory-lister",
+        Expansion::files)) {
+      result.addAll(expanded);
+    }
     return result;
+  }
+
+  /** The files a match stands for: itself, or a directory's files. */
+  private interface Expansion {
+    List<Listed> files() throws IOException;
+  }
+
+  /** A directory's files with the suffix, in name order; in a sink's directory, the committed ones. */
+  private static List<Listed> listDirectory(FileSystem fs, Path dir, String suffix) throws IOException {
+    Optional<Set<String>> committed = SinkCommitLog.committedFiles(fs, dir);
+    List<FileStatus> inside = new ArrayList<>();
+    for (FileStatus child : fs.listStatus(dir)) {
+      String name = child.getPath().getName();
+      if (child.isFile() && name.endsWith(suffix) && !name.startsWith("_") && !name.startsWith(".")
+          && committed.map(files -> files.contains(name)).orElse(true)) {
+        inside.add(child);
+      }
+    }
+    if (committed.isPresent()) {
+      checkCommittedPresent(dir, committed.get(), suffix, inside);
+    }
+    if (inside.isEmpty()) {
+      throw new FileNotFoundException("directory " + dir + " holds no "
+          + (committed.isPresent() ? "committed " : "") + suffix + " files");
+    }
+    inside.sort(Comparator.comparing(s -> s.getPath().getName()));
+    return inside.stream().map(s -> new Listed(fs, s)).toList();
   }
 
   /** A file a sink directory's commit log lists must be there: rows are never left out silently. */

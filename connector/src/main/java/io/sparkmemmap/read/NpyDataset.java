@@ -12,14 +12,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.BlockLocation;
@@ -33,7 +30,8 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * The input of a read, resolved on the driver: the files in order with their header facts, the element type, order
- * and trailing shape they share, and the columns they read as. Reads headers only, never data.
+ * and trailing shape they share, and the columns they read as. Reads headers only, never data: the first file's
+ * when the input is resolved (at {@code load()}), the others' when the first scan over it is planned.
  */
 public final class NpyDataset implements ArrayInput {
   private static final byte[] ZIP_MAGIC = {'P', 'K'};
@@ -48,7 +46,16 @@ public final class NpyDataset implements ArrayInput {
 
   private final ReadOptions options;
   private final Configuration conf;
-  private final List<ArrayFile> files;
+  private final List<Listed> listed;
+  private final Described first;
+  private final boolean growing;
+  /**
+   * The files with their header facts, read at the first scan planned, not at {@code load()} (the first file's
+   * alone gives the schema), as Spark's Parquet source reads one footer at {@code load()}: on an object store a
+   * header costs a request, and a DataFrame whose schema alone is asked for, or that is never acted on, pays one.
+   * Read once per input, however many queries plan over it.
+   */
+  private List<ArrayFile> files;
   private final DType dtype;
   private final RowLayout layout;
   private final List<ArraySchema.DataColumn> columns;
@@ -75,13 +82,16 @@ public final class NpyDataset implements ArrayInput {
     }
   }
 
-  private NpyDataset(ReadOptions options, Configuration conf, List<ArrayFile> files, DType dtype, RowLayout layout,
-      List<ArraySchema.DataColumn> columns, String arrayKind) {
+  private NpyDataset(ReadOptions options, Configuration conf, List<Listed> listed, Described first, boolean growing,
+      DType dtype, RowLayout layout, List<ArraySchema.DataColumn> columns, String arrayKind) throws IOException {
     this.options = options;
     this.arrayKind = arrayKind;
     this.conf = conf;
     this.broadcastConf = new ConfBroadcast(conf);
-    this.files = List.copyOf(files);
+    this.listed = List.copyOf(listed);
+    this.first = first;
+    this.growing = growing;
+    this.files = listed.size() == 1 ? List.of(toArrayFile(first, options.layout())) : null;
     this.dtype = dtype;
     this.layout = layout;
     this.columns = columns;
@@ -89,10 +99,10 @@ public final class NpyDataset implements ArrayInput {
   }
 
   /**
-   * Lists the files of the read and reads their headers.
+   * Lists the files of the read and reads the first one's header, which gives the schema; the others' are read
+   * when the first scan is planned ({@link #files()}).
    *
-   * @throws IOException when a path does not exist, a file is not what the format expects, the files disagree
-   *     on dtype, order or trailing shape, or a file is shorter than its header says
+   * @throws IOException when a path does not exist or the first file is not what the format expects
    */
   public static NpyDataset resolve(ReadOptions options, Configuration conf) throws IOException {
     return of(FileListing.list(options.paths(), fileSuffix(options), conf), options, conf, false);
@@ -106,24 +116,54 @@ public final class NpyDataset implements ArrayInput {
   }
 
   /**
-   * The listed files as one input, their headers read. A stream describes the files it tails this way at every
-   * look: with {@code growing}, a memmap file's bytes past its last whole row are a row still being written, not
-   * yet visible, rather than an error.
+   * The listed files as one input, the first one's header read. A stream describes the files it tails this way at
+   * every look: with {@code growing}, a memmap file's bytes past its last whole row are a row still being written,
+   * not yet visible, rather than an error.
    */
   static NpyDataset of(List<Listed> listed, ReadOptions options, Configuration conf, boolean growing)
       throws IOException {
-    List<Described> described = describeAll(listed, options, conf, growing);
     Layout layoutOption = options.layout();
-    Described first = described.get(0);
-    for (Described d : described) {
-      if (d.dtype().containsObject()) {
-        throw new NpyFormatException(d.describe(), "holds an object array (dtype " + ArraySchema.descr(d.dtype()) + "): its bytes are "
-            + "Python pointers, not data; save it with a fixed dtype");
-      }
-      if (layoutOption == Layout.COLUMNS && d.shape().rank() != 2) {
-        throw new NpyFormatException(d.describe(), "option layout=columns needs a 2-D array, but it has shape "
-            + d.shape());
-      }
+    Described first = describe(listed.get(0), options, conf, growing);
+    checkReadable(first, layoutOption);
+    int[] rowShape;
+    RowLayout layout;
+    List<ArraySchema.DataColumn> columns;
+    try {
+      rowShape = layoutOption == Layout.FLAT ? new int[0] : ArraySchema.intDims(first.shape().trailing());
+      layout = new RowLayout(layoutOption != Layout.FLAT && first.fortran(), first.dtype().itemSize(), rowShape);
+      columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption, options.bytesAsString(),
+          options.datetimeAsLong());
+    } catch (IllegalArgumentException e) {
+      // every file must agree with the first, so the first stands for all of them
+      throw new NpyFormatException(first.describe(), e.getMessage(), e);
+    }
+    String kind = "dtype " + ArraySchema.descr(first.dtype()) + (layoutOption == Layout.FLAT ? ", read flat"
+        : ", " + (layout.fortran() ? "Fortran" : "C") + " order, rows of shape " + first.shape().trailing());
+    return new NpyDataset(options, conf, listed, first, growing, first.dtype(), layout, columns, kind);
+  }
+
+  /** What a file must be to be read at all, whatever the other files are. */
+  private static void checkReadable(Described d, Layout layoutOption) throws NpyFormatException {
+    if (d.dtype().containsObject()) {
+      throw new NpyFormatException(d.describe(), "holds an object array (dtype " + ArraySchema.descr(d.dtype())
+          + "): its bytes are Python pointers, not data; save it with a fixed dtype");
+    }
+    if (layoutOption == Layout.COLUMNS && d.shape().rank() != 2) {
+      throw new NpyFormatException(d.describe(), "option layout=columns needs a 2-D array, but it has shape "
+          + d.shape());
+    }
+  }
+
+  /**
+   * The headers of the files after the first, read and checked against it: the first failure in read order, a
+   * file that cannot be read or one that disagrees with the first, names its file.
+   */
+  private List<ArrayFile> describeFiles() throws IOException {
+    Layout layoutOption = options.layout();
+    List<Described> others = describeAll(listed.subList(1, listed.size()), options, conf, growing);
+    List<ArrayFile> result = new ArrayList<>(List.of(toArrayFile(first, layoutOption)));
+    for (Described d : others) {
+      checkReadable(d, layoutOption);
       boolean agrees = d.dtype().equals(first.dtype())
           && (layoutOption == Layout.FLAT
               || (d.shape().rank() == first.shape().rank()
@@ -134,26 +174,9 @@ public final class NpyDataset implements ArrayInput {
             + d.summary() + " but " + first.describe() + " has " + first.summary() + "; all files must agree on "
             + "dtype, order and trailing shape to be read as one array");
       }
+      result.add(toArrayFile(d, layoutOption));
     }
-    int[] rowShape;
-    RowLayout layout;
-    List<ArraySchema.DataColumn> columns;
-    try {
-      rowShape = layoutOption == Layout.FLAT ? new int[0] : ArraySchema.intDims(first.shape().trailing());
-      layout = new RowLayout(layoutOption != Layout.FLAT && first.fortran(), first.dtype().itemSize(), rowShape);
-      columns = ArraySchema.columns(first.dtype(), rowShape, layoutOption, options.bytesAsString(),
-          options.datetimeAsLong());
-    } catch (IllegalArgumentException e) {
-      // the files agree, so the first stands for all of them
-      throw new NpyFormatException(first.describe(), e.getMessage(), e);
-    }
-    List<ArrayFile> files = new ArrayList<>();
-    for (Described d : described) {
-      files.add(toArrayFile(d, layoutOption));
-    }
-    String kind = "dtype " + ArraySchema.descr(first.dtype()) + (layoutOption == Layout.FLAT ? ", read flat"
-        : ", " + (layout.fortran() ? "Fortran" : "C") + " order, rows of shape " + first.shape().trailing());
-    return new NpyDataset(options, conf, files, first.dtype(), layout, columns, kind);
+    return List.copyOf(result);
   }
 
   /**
@@ -183,13 +206,25 @@ public final class NpyDataset implements ArrayInput {
 
   /** The files, dtype and layout, as scans describe their input in EXPLAIN. */
   String describe() {
-    String first = files.get(0).describe();
-    return options.format().shortName() + " [" + (files.size() == 1 ? first : files.size() + " arrays, first "
-        + first) + "] dtype=" + ArraySchema.descr(dtype) + " layout="
+    String firstFile = first.describe();
+    return options.format().shortName() + " [" + (listed.size() == 1 ? firstFile : listed.size()
+        + " arrays, first " + firstFile) + "] dtype=" + ArraySchema.descr(dtype) + " layout="
         + options.layout().name().toLowerCase(java.util.Locale.ROOT) + (layout.fortran() ? " order=F" : "");
   }
 
-  List<ArrayFile> files() {
+  /**
+   * The files in read order with their header facts, the others' headers read on the first call.
+   *
+   * @throws UncheckedIOException when a file cannot be read or disagrees with the first, naming it
+   */
+  synchronized List<ArrayFile> files() {
+    if (files == null) {
+      try {
+        files = describeFiles();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+    }
     return files;
   }
 
@@ -241,6 +276,9 @@ public final class NpyDataset implements ArrayInput {
    */
   private static List<Described> describeAll(List<Listed> files, ReadOptions options, Configuration conf,
       boolean growing) throws IOException {
+    if (files.isEmpty()) {
+      return List.of();
+    }
     if (files.size() == 1) {
       return List.of(describe(files.get(0), options, conf, growing));
     }
@@ -283,35 +321,13 @@ public final class NpyDataset implements ArrayInput {
    */
   static <T> List<Outcome> describeInParallel(List<T> files, int threads, Describer<T> describer)
       throws IOException {
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(files.size(), threads)), runnable -> {
-      Thread thread = new Thread(runnable, "npy-header-reader");
-      thread.setDaemon(true);
-      return thread;
+    return InParallel.map(files, threads, "npy-header-reader", file -> {
+      try {
+        return new Outcome(describer.describe(file), null);
+      } catch (IOException | RuntimeException e) {
+        return new Outcome(null, e);
+      }
     });
-    try {
-      List<Future<Outcome>> futures = new ArrayList<>();
-      for (T file : files) {
-        futures.add(pool.submit(() -> {
-          try {
-            return new Outcome(describer.describe(file), null);
-          } catch (IOException | RuntimeException e) {
-            return new Outcome(null, e);
-          }
-        }));
-      }
-      List<Outcome> outcomes = new ArrayList<>();
-      for (Future<Outcome> future : futures) {
-        outcomes.add(future.get());
-      }
-      return outcomes;
-    } catch (ExecutionException e) {
-      throw new IOException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while reading headers");
-    } finally {
-      pool.shutdownNow();
-    }
   }
 
   private static Described describe(Listed listed, ReadOptions options, Configuration conf, boolean growing)

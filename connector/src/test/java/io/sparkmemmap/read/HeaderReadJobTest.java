@@ -23,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Past a threshold of files on a file system other than the local one, their headers are read by one Spark job
- * ({@link HeaderReadJob}): the read gives the rows it gives when the driver reads them, and fails with the same
- * error.
+ * ({@link HeaderReadJob}) when the first query over the DataFrame is planned, once for every query over it: the
+ * read gives the rows it gives when the driver reads them, and fails with the same error.
  */
 class HeaderReadJobTest {
   @TempDir
@@ -67,14 +67,16 @@ class HeaderReadJobTest {
       // 40 files: past spark.sql.sources.parallelPartitionDiscovery.threshold, 32 by default
       int before = jobs.count();
       Dataset<Row> byJob = reader(form[1]).load(NonLocalTestFileSystem.SCHEME + "://" + dir.resolve(sub));
-      assertEquals(before + 1, jobs.count(), "jobs that read the headers of " + sub);
-      Dataset<Row> onDriver = reader(form[1]).option("headerJobThreshold", "40")
-          .load(NonLocalTestFileSystem.SCHEME + "://" + dir.resolve(sub));
-      assertEquals(before + 1, jobs.count(), "jobs that read the headers, after a read below the threshold");
+      assertEquals(before, jobs.count(), "jobs at load(), which reads the first header alone");
       Row expected = fingerprint(local);
       assertTrue(expected.getLong(0) > 40, sub + ": rows " + expected);
       assertEquals(expected, fingerprint(byJob), sub + " planned by a job");
+      assertEquals(expected.getLong(0), byJob.count(), sub + " counted from the headers");
+      assertEquals(before + 1, jobs.count(), "jobs that read the headers of " + sub + " for two queries");
+      Dataset<Row> onDriver = reader(form[1]).option("headerJobThreshold", "40")
+          .load(NonLocalTestFileSystem.SCHEME + "://" + dir.resolve(sub));
       assertEquals(expected, fingerprint(onDriver), sub + " planned on the driver");
+      assertEquals(before + 1, jobs.count(), "jobs that read the headers, after a read below the threshold");
     }
   }
 

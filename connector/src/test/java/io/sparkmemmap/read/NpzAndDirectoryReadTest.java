@@ -121,6 +121,31 @@ class NpzAndDirectoryReadTest {
     assertEquals(expected.get("emb"), rows(reader().load(dir.resolve("mix*").toString())));
   }
 
+  /**
+   * A glob over many directories (listed several at a time) reads them in name order, each directory's files in
+   * name order; an empty one among them fails the read, naming it, whichever directory is listed first.
+   */
+  @Test
+  void aGlobOverManyDirectoriesReadsThemInOrder() {
+    String numpy = Python.run(String.join("\n",
+        "import os",
+        "d = " + Python.literal(dir.resolve("partitions")) + " + '/'",
+        "whole = []",
+        "for i in range(40):",
+        "    os.makedirs(d + 'p=%02d' % i)",
+        "    for j in range(2):",
+        "        a = np.arange(i * 10 + j * 3, i * 10 + j * 3 + (i + j) % 4, dtype='<i8')",
+        "        np.save(d + 'p=%02d/part-%d.npy' % (i, j), a)",
+        "        whole.extend(a)",
+        "emit([{'value': int(v)} for v in whole])",
+        ""));
+    assertEquals(SparkValues.parseJson(numpy), rows(reader().load(path("partitions") + "/p=*")));
+    assertTrue(dir.resolve("partitions/p=37").toFile().renameTo(dir.resolve("partitions/q=37").toFile()));
+    assertTrue(dir.resolve("partitions/p=37").toFile().mkdir());
+    Exception e = assertThrows(Exception.class, () -> reader().load(path("partitions") + "/p=*"));
+    assertTrue(e.getMessage().contains("partitions/p=37 holds no .npy files"), e.getMessage());
+  }
+
   @Test
   void smallFilesShareAPartition() {
     Dataset<Row> df = reader().load(path("parts"));

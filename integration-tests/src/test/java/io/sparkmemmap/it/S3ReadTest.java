@@ -215,9 +215,10 @@ class S3ReadTest {
   }
 
   /**
-   * Past the threshold of files (Spark's parallel discovery threshold, 32, by default), the headers of a directory of
-   * objects are read by one Spark job, each with one GET and no HEAD; below it (option headerJobThreshold) on the
-   * driver, by no job. Both read what the local files and NumPy give.
+   * {@code load()} reads the first object's header alone, for the schema; the first action plans the scan, for which,
+   * past the threshold of files (Spark's parallel discovery threshold, 32, by default), one Spark job reads the
+   * other headers, each with one GET and no HEAD, once for every query over the DataFrame; below it (option
+   * headerJobThreshold) the driver reads them, by no job. Both read what the local files and NumPy give.
    */
   @Test
   void manyObjectsArePlannedByOneJob(S3Server s3) throws Exception {
@@ -231,16 +232,22 @@ class S3ReadTest {
     try {
       Map<String, Long> before = storeCounters(s3);
       Dataset<Row> byJob = spark.read().format("npy").load(s3.url("in/many/"));
-      Map<String, Long> after = storeCounters(s3);
+      Map<String, Long> loaded = storeCounters(s3);
+      assertEquals(0, jobs.count(), "jobs that read headers at load()");
+      assertEquals(1, loaded.get("action_http_get_request") - before.get("action_http_get_request"),
+          "GET requests of load(): the first object's header, for the schema");
+      assertEquals(Long.parseLong(numpy[2]), byJob.count(), "rows counted from the headers");
+      Map<String, Long> counted = storeCounters(s3);
       assertEquals(1, jobs.count(), "jobs that read the headers of " + MANY_FILES + " objects");
-      assertEquals(MANY_FILES, after.get("action_http_get_request") - before.get("action_http_get_request"),
-          "GET requests to plan: one per header");
-      assertTrue(after.get("action_http_head_request") - before.get("action_http_head_request") <= 2,
-          "HEAD requests to plan: the directory's alone, none per object: " + after);
+      assertEquals(MANY_FILES - 1, counted.get("action_http_get_request") - loaded.get("action_http_get_request"),
+          "GET requests to plan count(): one per header but the first's");
+      assertTrue(counted.get("action_http_head_request") - before.get("action_http_head_request") <= 2,
+          "HEAD requests to plan: the directory's alone, none per object: " + counted);
       assertEquals(expected, fingerprint(byJob), "rows planned by a job");
       Row sums = byJob.selectExpr("sum(value)", "count(*)").first();
       assertEquals(Long.parseLong(numpy[1]), sums.getLong(0), "sum of the values");
       assertEquals(Long.parseLong(numpy[2]), sums.getLong(1), "rows");
+      assertEquals(1, jobs.count(), "jobs that read headers, after three more queries over the DataFrame");
 
       Dataset<Row> onDriver = spark.read().format("npy").option("headerJobThreshold", Integer.toString(MANY_FILES))
           .load(s3.url("in/many/"));
@@ -252,8 +259,8 @@ class S3ReadTest {
   }
 
   /**
-   * A bad header among many (22 objects, past a threshold lowered to 10) fails the read by a job as it fails on the
-   * driver: the same error, naming the first bad object in read order.
+   * A bad header among many (22 objects, past a threshold lowered to 10) fails the first action by a job as it fails
+   * on the driver: the same error, naming the first bad object in read order.
    */
   @Test
   void aBadHeaderAmongManyFailsNamingItsObject(S3Server s3) throws Exception {
@@ -263,10 +270,10 @@ class S3ReadTest {
     spark.sparkContext().addSparkListener(jobs);
     try {
       Exception byJob = assertThrows(Exception.class,
-          () -> spark.read().format("npy").option("headerJobThreshold", "10").load(paths));
+          () -> spark.read().format("npy").option("headerJobThreshold", "10").load(paths).count());
       assertEquals(1, jobs.count(), "jobs that read the headers");
       Exception onDriver = assertThrows(Exception.class,
-          () -> spark.read().format("npy").option("headerJobThreshold", "1000").load(paths));
+          () -> spark.read().format("npy").option("headerJobThreshold", "1000").load(paths).count());
       assertEquals(1, jobs.count(), "jobs that read headers, after a read below the threshold");
       assertTrue(byJob.getMessage().contains(s3.url("in/bad/short.npy"))
           && byJob.getMessage().contains("the data is shorter than the header says"), byJob.toString());
