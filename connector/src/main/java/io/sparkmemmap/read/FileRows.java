@@ -160,7 +160,17 @@ final class FileRows extends RowSource {
     if (!spanMapped) {
       return;
     }
-    long size = handle.channel().size();
+    long size;
+    try {
+      size = handle.channel().size();
+    } catch (RuntimeException e) {
+      // the fault's InternalError, raised inside size() before its bookkeeping began, makes the bookkeeping's
+      // cleanup fail in its place (FileChannelImpl releases thread slot -1)
+      IOException changed = new IOException(describe() + ": the file changed while it was read (it was truncated "
+          + "or rewritten under the task, and a mapped page could not be read)");
+      changed.addSuppressed(e);
+      throw changed;
+    }
     if (size < requiredEnd()) {
       throw new IOException(describe() + ": the file changed while it was read: it is now " + size + " bytes long, "
           + "shorter than the " + requiredEnd() + " bytes the read was planned with (it was truncated or rewritten "

@@ -13,8 +13,22 @@ import java.util.concurrent.Future;
  * Round trips to a file system awaited several at a time, on the driver or in a task: listing directories, reading
  * headers. The results come back in the order of the inputs, and a failure is the first one's in that order.
  */
-final class InParallel {
+public final class InParallel {
   private InParallel() {}
+
+  /**
+   * What to throw for work another thread ran and failed: its IOException (to throw) or RuntimeException (thrown
+   * here) as it was, any other failure wrapped.
+   */
+  public static IOException failureOf(ExecutionException e) {
+    if (e.getCause() instanceof IOException io) {
+      return io;
+    }
+    if (e.getCause() instanceof RuntimeException runtime) {
+      throw runtime;
+    }
+    return new IOException(e.getCause());
+  }
 
   /** One input's work; a checked failure is the input's own. */
   interface Work<T, R> {
@@ -45,13 +59,7 @@ final class InParallel {
       }
       return results;
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw new IOException(e.getCause());
+      throw failureOf(e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while awaiting " + name + " threads");

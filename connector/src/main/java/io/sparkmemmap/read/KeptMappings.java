@@ -31,15 +31,18 @@ import org.slf4j.LoggerFactory;
  * pages (written through a mapping by {@code open_memmap} just before), against 82-97 ms and 110-210 ms for
  * {@code pread} of the same bytes into a reused 1 MiB buffer; from a cold page cache both took 360-470 ms.
  *
- * <p>Bounded: the kept bytes never exceed {@code spark.memmap.keptMappings.maxBytes} (least recently used released
- * first), a mapping unused for {@code spark.memmap.keptMappings.idleTimeout} is released, and none is made while the
- * machine's available memory is under a tenth of its total; a range that finds no room is read into a buffer
- * instead. Kept pages count in the executor's resident set ({@code RssFile}), which a container's memory limit sees.
+ * <p>Bounded: the kept bytes never exceed {@code spark.memmap.keptMappings.maxBytes}, a mapping unused for
+ * {@code spark.memmap.keptMappings.idleTimeout} is released, and none is made while the machine's available memory
+ * is under a tenth of its total (a range is then read into a buffer instead). A range that finds no room in the
+ * budget is mapped for its reader alone, and unmapped when the reader is done: a kept mapping is never released to
+ * make room for another. Why not least recently used first: reads that cycle over more than the budget (epochs over
+ * a dataset, queries over several files in turn) would then release each mapping just before it is read again,
+ * and no read would find one kept; this way the budget's worth of them stays kept. Kept pages count in the executor's resident set ({@code RssFile}), which a container's memory limit sees.
  * A mapping is tied to the file as it was mapped ({@link FileIdentity}): a file replaced, rewritten or shortened is
  * mapped afresh, its old mappings released when their last reader is done. A mapping is released only when no reader
  * holds it ({@link Lease}), so that no read touches an unmapped page.
  */
-final class KeptMappings {
+public final class KeptMappings {
   static final String MAX_BYTES = "spark.memmap.keptMappings.maxBytes";
   static final String IDLE_TIMEOUT = "spark.memmap.keptMappings.idleTimeout";
   static final long DEFAULT_MAX_BYTES = 2L << 30;
@@ -92,8 +95,7 @@ final class KeptMappings {
 
   private final long maxBytes;
   private final long idleNanos;
-  /** In order of use, least recent first. */
-  private final LinkedHashMap<Key, Mapping> mappings = new LinkedHashMap<>(16, 0.75f, true);
+  private final LinkedHashMap<Key, Mapping> mappings = new LinkedHashMap<>();
   private long keptBytes;
 
   /** Mappings that are released only to make room, or by {@link #releaseAll}. */
@@ -150,7 +152,8 @@ final class KeptMappings {
 
   /**
    * A lease on a mapping of {@code length} bytes at {@code position} of the file {@code channel} reads: the kept one,
-   * or one made now if the budget allows; null when the range is to be read instead (no room, or memory short).
+   * or one made now, kept if the budget has room for it and else for this lease alone; null when the range is to be
+   * read instead (memory short, or more than a mapping holds).
    */
   Lease lease(String path, FileIdentity identity, FileChannel channel, long position, long length) throws IOException {
     if (maxBytes <= 0 || length <= 0 || length > maxBytes || length > Integer.MAX_VALUE) {
@@ -163,12 +166,16 @@ final class KeptMappings {
         retireOtherVersions(key, released);
         Mapping mapping = mappings.get(key);
         if (mapping == null) {
-          if (!makeRoom(length, released) || memoryIsShort()) {
+          if (memoryIsShort()) {
             return null;
           }
           mapping = new Mapping(key, channel.map(FileChannel.MapMode.READ_ONLY, position, length));
-          mappings.put(key, mapping);
-          keptBytes += length;
+          if (keptBytes + length <= maxBytes) {
+            mappings.put(key, mapping);
+            keptBytes += length;
+          } else {
+            mapping.kept = false; // unmapped when this lease is closed
+          }
         }
         mapping.readers++;
         mapping.lastUsedNanos = System.nanoTime();
@@ -182,6 +189,19 @@ final class KeptMappings {
   /** Bytes kept mapped now. */
   synchronized long keptBytes() {
     return keptBytes;
+  }
+
+  /**
+   * Releases every mapping this JVM's executor keeps that no reader holds, and returns once they are unmapped. For a
+   * session whose executor is this JVM ({@code local[*]}) that measures reads from a cold page cache: the kernel's
+   * {@code drop_caches} drops no page a process maps, so kept pages would stay hot.
+   */
+  public static void releaseExecutorMappings() throws InterruptedException {
+    KeptMappings kept = executorMappings;
+    if (kept != null) {
+      kept.releaseAll();
+    }
+    Unmapper.awaitPending();
   }
 
   /** Releases every mapping no reader holds. */
@@ -219,18 +239,6 @@ final class KeptMappings {
         retire(mapping, released);
       }
     }
-  }
-
-  /** Releases least recently used mappings no one reads until {@code length} more bytes fit; false if they cannot. */
-  private boolean makeRoom(long length, List<Mapping> released) {
-    for (Iterator<Mapping> it = mappings.values().iterator(); it.hasNext() && keptBytes + length > maxBytes; ) {
-      Mapping mapping = it.next();
-      if (mapping.readers == 0) {
-        it.remove();
-        retire(mapping, released);
-      }
-    }
-    return keptBytes + length <= maxBytes;
   }
 
   private void retire(Mapping mapping, List<Mapping> released) {

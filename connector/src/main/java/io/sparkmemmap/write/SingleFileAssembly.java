@@ -1,5 +1,6 @@
 package io.sparkmemmap.write;
 
+import io.sparkmemmap.read.InParallel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -86,13 +87,7 @@ final class SingleFileAssembly implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while assembling " + file, e);
     } catch (ExecutionException e) {
-      if (e.getCause() instanceof IOException io) {
-        throw io;
-      }
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw new IOException(e.getCause());
+      throw InParallel.failureOf(e);
     }
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,9 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The executor's kept mappings on their own: a range is mapped the first time it is read and then kept; the kept
- * bytes stay within the budget, least recently used released first, never one a reader holds; a file replaced,
- * rewritten or shortened is never read through an old mapping; idle mappings are released; and what is released
- * is unmapped (this JVM's {@code /proc/self/maps} no longer shows it).
+ * bytes stay within the budget (a range past it is mapped for its reader alone), a kept mapping is never released
+ * for another; a file replaced, rewritten or shortened is never read through an old mapping; idle mappings are
+ * released; and what is released is unmapped (this JVM's {@code /proc/self/maps} no longer shows it).
  */
 class KeptMappingsTest {
   private static final int LENGTH = 64 << 10;
@@ -53,22 +54,28 @@ class KeptMappingsTest {
   }
 
   @Test
-  void theBudgetReleasesTheLeastRecentlyUsedButNeverOneInUse() throws IOException, InterruptedException {
+  void pastTheBudgetARangeIsMappedForItsReaderAloneAndTheKeptOnesStay() throws IOException, InterruptedException {
     Path file = file("b.bin", 4 * LENGTH, (byte) 2);
     KeptMappings kept = new KeptMappings(2L * LENGTH, 60_000);
     try (FileChannel channel = FileChannel.open(file)) {
       KeptMappings.FileIdentity identity = KeptMappings.identify(file);
-      KeptMappings.Lease held = mapped(kept, file, identity, channel, 0);
+      MappedByteBuffer first;
+      try (KeptMappings.Lease lease = mapped(kept, file, identity, channel, 0)) {
+        first = lease.buffer();
+      }
       mapped(kept, file, identity, channel, LENGTH).close();
       assertEquals(2L * LENGTH, kept.keptBytes());
-      KeptMappings.Lease third = mapped(kept, file, identity, channel, 2L * LENGTH);
-      assertEquals(2L * LENGTH, kept.keptBytes(), "the unused one released to make room");
-      assertNotNull(held.buffer(), "the one in use stays");
-      assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH, LENGTH),
-          "no room while both kept ones are in use: read instead");
-      assertEquals(2L * LENGTH, kept.keptBytes());
-      held.close();
-      third.close();
+      MappedByteBuffer third;
+      try (KeptMappings.Lease lease = mapped(kept, file, identity, channel, 2L * LENGTH)) {
+        third = lease.buffer();
+        assertEquals(2, third.get(LENGTH - 1));
+        assertEquals(2L * LENGTH, kept.keptBytes(), "no room: not kept, and nothing kept released for it");
+      }
+      try (KeptMappings.Lease again = mapped(kept, file, identity, channel, 0);
+          KeptMappings.Lease thirdAgain = mapped(kept, file, identity, channel, 2L * LENGTH)) {
+        assertSame(first, again.buffer(), "a kept one, read again");
+        assertNotSame(third, thirdAgain.buffer(), "mapped afresh for its reader");
+      }
       assertNull(kept.lease(file.toString(), identity, channel, 3L * LENGTH + 1, 4 * LENGTH),
           "more than the budget is never mapped");
     } finally {
@@ -99,7 +106,7 @@ class KeptMappingsTest {
         assertEquals(LENGTH, kept.keptBytes(), "only the new file's mapping is kept");
       }
       old.close();
-      java.nio.MappedByteBuffer beforeRewrite;
+      MappedByteBuffer beforeRewrite;
       try (FileChannel channel = FileChannel.open(file);
           KeptMappings.Lease lease = mapped(kept, file, KeptMappings.identify(file), channel, 0)) {
         beforeRewrite = lease.buffer();
