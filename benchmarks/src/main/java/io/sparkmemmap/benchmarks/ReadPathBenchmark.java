@@ -99,6 +99,7 @@ final class ReadPathBenchmark implements BenchmarkSuite {
       "        print(json.dumps({'millis': millis, 'answer': float(answer), 'numpy': np.__version__}), flush=True)",
       "    elif op == 'unmap':",
       "        mapped.clear()",
+      "        a = None",
       "        print(json.dumps({'done': True}), flush=True)",
       "");
 
