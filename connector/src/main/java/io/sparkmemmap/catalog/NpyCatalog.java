@@ -96,12 +96,12 @@ public class NpyCatalog implements StagingTableCatalog {
   }
 
   /**
-   * The table at a path: its arrays, with the first file's header read now (the other files' are read when the
-   * first scan is planned) so that a read of a bad path fails at {@code load()} as with other sources. A path that does not read as arrays (nothing there yet, a foreign
-   * directory, a memmap file without its read options) is still a table to write to: {@code DataFrameWriter.save}
-   * loads its target here in modes append and overwrite, exactly as a read loads its input, and a write never needs
-   * its target's schema. A read of such a path fails with the reason it could not be read
-   * ({@link UnreadablePathReads}).
+   * The table at a path: its arrays, with the first file's header read now (the other files' are read when the first
+   * scan is planned) so that a read of a bad path fails at {@code load()} as with other sources. A path that does not
+   * read as arrays (nothing there yet, a foreign directory, a memmap file without its read options) is still a table
+   * to write to: {@code DataFrameWriter.save} loads its target here in modes append and overwrite, exactly as a read
+   * loads its input, and a write never needs its target's schema. A read of such a path fails with the reason it
+   * could not be read ({@link UnreadablePathReads}).
    */
   @Override
   public Table loadTable(Identifier ident) throws NoSuchTableException {

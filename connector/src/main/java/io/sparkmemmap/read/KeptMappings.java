@@ -32,15 +32,16 @@ import org.slf4j.LoggerFactory;
  * {@code pread} of the same bytes into a reused 1 MiB buffer; from a cold page cache both took 360-470 ms.
  *
  * <p>Bounded: the kept bytes never exceed {@code spark.memmap.keptMappings.maxBytes}, a mapping unused for
- * {@code spark.memmap.keptMappings.idleTimeout} is released, and none is made while the machine's available memory
- * is under a tenth of its total (a range is then read into a buffer instead). A range that finds no room in the
- * budget is mapped for its reader alone, and unmapped when the reader is done: a kept mapping is never released to
- * make room for another. Why not least recently used first: reads that cycle over more than the budget (epochs over
- * a dataset, queries over several files in turn) would then release each mapping just before it is read again,
- * and no read would find one kept; this way the budget's worth of them stays kept. Kept pages count in the executor's resident set ({@code RssFile}), which a container's memory limit sees.
- * A mapping is tied to the file as it was mapped ({@link FileIdentity}): a file replaced, rewritten or shortened is
- * mapped afresh, its old mappings released when their last reader is done. A mapping is released only when no reader
- * holds it ({@link Lease}), so that no read touches an unmapped page.
+ * {@code spark.memmap.keptMappings.idleTimeout} is released, and none is made while the machine's available memory is
+ * under a tenth of its total (a range is then read into a buffer instead). A range that finds no room in the budget is
+ * mapped for its reader alone, and unmapped when the reader is done: a kept mapping is never released to make room for
+ * another. Why not least recently used first: reads that cycle over more than the budget (epochs over a dataset,
+ * queries over several files in turn) would then release each mapping just before it is read again, and no read would
+ * find one kept; this way the budget's worth of them stays kept. Kept pages count in the executor's resident set
+ * ({@code RssFile}), which a container's memory limit sees. A mapping is tied to the file as it was mapped
+ * ({@link FileIdentity}): a file replaced, rewritten or shortened is mapped afresh, its old mappings released when
+ * their last reader is done. A mapping is released only when no reader holds it ({@link Lease}), so that no read
+ * touches an unmapped page.
  */
 public final class KeptMappings {
   static final String MAX_BYTES = "spark.memmap.keptMappings.maxBytes";
@@ -98,7 +99,7 @@ public final class KeptMappings {
   private final LinkedHashMap<Key, Mapping> mappings = new LinkedHashMap<>();
   private long keptBytes;
 
-  /** Mappings that are released only to make room, or by {@link #releaseAll}. */
+  /** Mappings released only when their file changes, or by {@link #releaseAll}. */
   KeptMappings(long maxBytes, long idleMillis) {
     this.maxBytes = maxBytes;
     this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
