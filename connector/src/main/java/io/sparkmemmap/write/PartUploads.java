@@ -47,8 +47,7 @@ final class PartUploads {
   static final int MAX_PARTS = 10_000;
   /**
    * The journal's mark that the job is still open: made before any task runs, deleted by the job's end before it
-   * reads the journal. A task that records its upload and then finds the mark gone aborts the upload itself, since
-   * the job's end may have read the journal before the record was there.
+   * waits for the tasks putting parts ({@link UploadingMark}) and reads the journal.
    */
   private static final String OPEN = "_open";
   /** Attempts of a call that an interrupt cuts short ({@link #uninterruptibly}). */
@@ -66,7 +65,8 @@ final class PartUploads {
    * Uploads a local file to {@code dst} as the parts of a multipart upload, which it leaves pending; aborts the
    * upload if any part fails. The upload is first recorded in {@code journal}, so that job commit or abort can
    * abort it even when this task's commit message never reaches the driver (the job failed meanwhile, or the
-   * executor was lost): the driver gets only the messages of the tasks that committed before the job ended.
+   * executor was lost): the driver gets only the messages of the tasks that committed before the job ended. The
+   * task's {@link UploadingMark} keeps the job's end from aborting while a part is in flight.
    */
   static PendingUpload upload(java.nio.file.Path local, Path dst, Path journal, Configuration conf)
       throws IOException {
@@ -77,39 +77,48 @@ final class PartUploads {
     for (int i = 0; i < count; i++) {
       sizes[i] = Math.min(partBytes, length - i * partBytes);
     }
+    UploadingMark mark = UploadingMark.enter(journal, dst, conf);
     try (MultipartUploader uploader = uploader(dst, conf)) {
       // A task the job cancels is interrupted (Spark 4 interrupts on cancel), and an upload the store began but
       // whose handle the interrupted wait never returned could be aborted by no one: the wait ignores interrupts.
       UploadHandle upload = awaitUninterruptibly(uploader.startUpload(dst));
       byte[] handle = bytes(upload.bytes());
       try {
-        Path record = record(journal, dst, handle, conf);
-        checkJobOpen(journal, record, dst, conf);
+        record(journal, dst, handle, conf);
         byte[][] parts;
         try (InputStream in = Files.newInputStream(local)) {
-          parts = putParts(uploader, upload, dst, in, sizes, 1, true);
+          parts = putParts(uploader, upload, dst, in, sizes, 1, true, mark);
         }
-        // the job's end may have aborted the upload while a part was in flight, which a store may then keep
-        checkJobOpen(journal, record, dst, conf);
+        if (!mark.leave()) {
+          // the job's end stopped waiting for this task, and may have aborted the upload while a part was in flight
+          throw jobEnded(dst);
+        }
         return new PendingUpload(handle, parts);
       } catch (IOException | RuntimeException e) {
         abortQuietly(uploader, upload, dst, e);
         throw e;
       }
+    } catch (IOException | RuntimeException e) {
+      mark.leaveAfter(e);
+      throw e;
     }
   }
 
   /**
    * Uploads the next bytes of {@code in} as parts of {@code sizes}, numbered from {@code first}; the last of them is
    * the object's last part if {@code endsObject} (S3A refuses a part under {@link #MIN_PART_BYTES} that is not).
-   * Returns the parts' handles. Stops between parts when the task is interrupted.
+   * Returns the parts' handles. Stops between parts when the task is interrupted or, for a task ({@code mark} not
+   * null; the driver has none), when the job has ended.
    */
   static byte[][] putParts(MultipartUploader uploader, UploadHandle upload, Path dst, InputStream in, long[] sizes,
-      int first, boolean endsObject) throws IOException {
+      int first, boolean endsObject, UploadingMark mark) throws IOException {
     byte[][] parts = new byte[sizes.length][];
     for (int i = 0; i < sizes.length; i++) {
       if (Thread.currentThread().isInterrupted()) {
         throw new java.io.InterruptedIOException("interrupted uploading " + dst);
+      }
+      if (mark != null) {
+        mark.checkJobOpen();
       }
       // a part still in flight when the abort comes could land after it, in an upload no one aborts again
       PartHandle part = awaitUninterruptibly(uploader.putPart(upload, first + i,
@@ -220,6 +229,7 @@ final class PartUploads {
   static void abortUnpublished(Path journal, List<PendingUpload> published, Configuration conf) throws IOException {
     FileSystem fs = journal.getFileSystem(conf);
     fs.delete(new Path(journal, OPEN), false);
+    UploadingMark.awaitNone(journal, conf, UploadingMark.WAIT_MILLIS);
     FileStatus[] records;
     try {
       records = fs.listStatus(journal);
@@ -231,7 +241,7 @@ final class PartUploads {
       kept.add(Base64.getEncoder().encodeToString(upload.upload()));
     }
     for (FileStatus status : records) {
-      if (status.getPath().getName().equals(OPEN)) {
+      if (status.getPath().getName().equals(OPEN) || UploadingMark.isMark(status.getPath().getName())) {
         continue;
       }
       String[] record;
@@ -245,14 +255,6 @@ final class PartUploads {
       if (record.length == 2 && !kept.contains(record[1])) {
         abort(new Path(URI.create(record[0])), new PendingUpload(Base64.getDecoder().decode(record[1]), null), conf);
       }
-    }
-  }
-
-  /** Fails, so that the caller aborts its upload, when the job ended ({@link #OPEN} is gone); drops the record. */
-  private static void checkJobOpen(Path journal, Path record, Path dst, Configuration conf) throws IOException {
-    if (!jobOpen(journal, conf)) {
-      journal.getFileSystem(conf).delete(record, false);
-      throw jobEnded(dst);
     }
   }
 

@@ -127,48 +127,51 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes,
   /**
    * Uploads the rows of partition {@code partition} (all of the local file) as parts of its block and stages its
    * head at {@code staged}. Returns the handles of the parts, the head's first; none for rows under 5 MiB, which
-   * are all staged. If the job ended meanwhile ({@link PartUploads#jobOpen}), removes what it wrote, aborts the
-   * upload (whose parts could otherwise land after the job's abort) and fails.
+   * are all staged. While it does, its {@link UploadingMark} keeps the job's end from aborting the upload; if the
+   * job's end stopped waiting for it, removes what it wrote, aborts the upload again and fails.
    */
   PendingUpload uploadPart(java.nio.file.Path local, int partition, Path staged, Path journal, Configuration conf)
       throws IOException {
     long length = Files.size(local);
     long head = length < 2 * MIN_PART_BYTES ? length : MIN_PART_BYTES;
     long[] sizes = length < MIN_PART_BYTES ? new long[0] : partSizes(partition, length, head);
-    PartUploads.stage(local, head, staged, journal, conf);
     Path dst = path();
+    UploadingMark mark = UploadingMark.enter(journal, dst, conf);
     byte[][] parts;
-    try (MultipartUploader uploader = PartUploads.uploader(dst, conf);
-        InputStream in = Files.newInputStream(local)) {
-      parts = PartUploads.putParts(uploader, handle(), dst, in, sizes, driverPart(partition) + 1, false);
+    try {
+      PartUploads.stage(local, head, staged, journal, conf);
+      try (MultipartUploader uploader = PartUploads.uploader(dst, conf);
+          InputStream in = Files.newInputStream(local)) {
+        parts = PartUploads.putParts(uploader, handle(), dst, in, sizes, driverPart(partition) + 1, false, mark);
+      }
     } catch (IOException | RuntimeException e) {
-      try {
-        removeIfJobEnded(staged, journal, conf);
-      } catch (IOException cleanUp) {
-        e.addSuppressed(cleanUp);
+      if (!mark.leaveAfter(e)) {
+        removeAfterJobEnded(staged, conf, e);
       }
       throw e;
     }
-    if (removeIfJobEnded(staged, journal, conf)) {
-      throw PartUploads.jobEnded(dst);
+    if (!mark.leave()) {
+      IOException ended = PartUploads.jobEnded(dst);
+      removeAfterJobEnded(staged, conf, ended);
+      throw ended;
     }
     return new PendingUpload(upload, parts);
   }
 
   /**
-   * If the job ended while the task uploaded (its end may have aborted the upload while a part was in flight, which
-   * a store may then keep), deletes the staged head and aborts the upload, and returns true.
+   * Deletes the staged head and aborts the upload again: the job's end stopped waiting for this task, so a part
+   * it put may have landed after the job aborted the upload. Failures go to {@code failure}'s suppressed ones.
    */
-  private boolean removeIfJobEnded(Path staged, Path journal, Configuration conf) throws IOException {
-    if (PartUploads.jobOpen(journal, conf)) {
-      return false;
+  private void removeAfterJobEnded(Path staged, Configuration conf, Exception failure) {
+    try {
+      PartUploads.uninterruptibly(() -> {
+        staged.getFileSystem(conf).delete(staged, false);
+        PartUploads.abort(path(), new PendingUpload(upload, null), conf);
+        return null;
+      });
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
     }
-    PartUploads.uninterruptibly(() -> {
-      staged.getFileSystem(conf).delete(staged, false);
-      PartUploads.abort(path(), new PendingUpload(upload, null), conf);
-      return null;
-    });
-    return true;
   }
 
   /** The head, then the rest in parts of at least {@link #partBytes}, within the partition's block. */
@@ -292,7 +295,7 @@ record SingleFileUpload(String object, byte[] upload, int block, long partBytes,
   private byte[] put(MultipartUploader uploader, int number, ByteArrayOutputStream bytes, boolean last)
       throws IOException {
     return PartUploads.putParts(uploader, handle(), path(), new ByteArrayInputStream(bytes.toByteArray()),
-        new long[] {bytes.size()}, number, last)[0];
+        new long[] {bytes.size()}, number, last, null)[0];
   }
 
   private static byte[] read(FileSystem fs, Path staged) throws IOException {
