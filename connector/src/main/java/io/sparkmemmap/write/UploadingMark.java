@@ -81,7 +81,9 @@ final class UploadingMark {
   boolean leave() throws IOException {
     if (waitedFor == null) {
       FileSystem fs = mark.getFileSystem(conf);
-      waitedFor = PartUploads.uninterruptibly(() -> fs.delete(mark, false));
+      // gone while the job is open: this task's own delete, cut short by an interrupt and retried (the job's end
+      // removes marks only after the open mark)
+      waitedFor = PartUploads.uninterruptibly(() -> fs.delete(mark, false)) || PartUploads.jobOpen(journal, conf);
     }
     return waitedFor;
   }
