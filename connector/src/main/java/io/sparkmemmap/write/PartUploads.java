@@ -117,8 +117,8 @@ final class PartUploads {
       if (Thread.currentThread().isInterrupted()) {
         throw new java.io.InterruptedIOException("interrupted uploading " + dst);
       }
-      if (mark != null) {
-        mark.checkJobOpen();
+      if (mark != null && i > 0) {
+        mark.checkJobOpen(); // before the first part, the task checked on entering its mark or staging its head
       }
       // a part still in flight when the abort comes could land after it, in an upload no one aborts again
       PartHandle part = awaitUninterruptibly(uploader.putPart(upload, first + i,
