@@ -55,7 +55,9 @@ final class NpyPartitionReader extends PartitionBatchReader {
       StructType schema, int[] segments, int batchSize, boolean offHeap, Configuration conf) {
     long rowBytes = (long) layout.stride() * segments.length;
     int rowsPerBatch = rowsPerBatch(rowBytes, outputs, batchSize);
-    WindowColumnVector.Kind[] inPlace = inPlaceKinds(outputs, rowBytes);
+    boolean direct = partition.ranges().stream().allMatch(range -> RowSource.readsIntoDirectBuffers(range.file()));
+    WindowColumnVector.Kind[] inPlace = direct ? inPlaceKinds(outputs, rowBytes)
+        : new WindowColumnVector.Kind[outputs.size()];
     ColumnVector[] vectors = vectors(outputs, schema, inPlace, rowsPerBatch, offHeap);
     int rowsPerBlock = (int) Math.max(1, Math.min(rowsPerBatch, BLOCK_BYTES / Math.max(1, rowBytes)));
     boolean mayMap = java.util.Arrays.stream(inPlace).allMatch(java.util.Objects::isNull);
@@ -79,7 +81,9 @@ final class NpyPartitionReader extends PartitionBatchReader {
    * reader never maps: it reads every row whole, a copy from the page cache that costs less than gathering the
    * columns out of a kept mapping (a noop-write scan of a (2^24, 16) float32 array, 2 cores: 350-450 ms against
    * 480-570 ms, the executors' CPU time 660-770 ms against 880-970 ms), but more than a mapping where the query
-   * wants a few values of wide rows, which then keep being gathered out of a mapping.
+   * wants a few values of wide rows, which then keep being gathered out of a mapping. Only where the windows are
+   * direct buffers ({@link RowSource#readsIntoDirectBuffers}): elsewhere the reads or the inflating cost more than
+   * the copy.
    */
   private static WindowColumnVector.Kind[] inPlaceKinds(List<OutputColumn> outputs, long rowBytes) {
     WindowColumnVector.Kind[] kinds = new WindowColumnVector.Kind[outputs.size()];

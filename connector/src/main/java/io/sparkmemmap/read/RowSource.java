@@ -65,6 +65,14 @@ abstract class RowSource implements Closeable {
   }
 
   /**
+   * Whether {@link #open} without mappings gives the rows of {@code file} in direct buffers: positioned reads of a
+   * local file do; another file system's reads and inflated entries fill arrays.
+   */
+  static boolean readsIntoDirectBuffers(ArrayFile file) {
+    return !file.deflated() && FileHandle.localPath(file.path()) != null;
+  }
+
+  /**
    * Makes rows {@code [row, row + n)} available, {@code 1 <= n <= maxRows}, and returns {@code n}. The rows from
    * {@code row} to {@code runEnd} are needed, those after may not be: nothing past {@code runEnd} is mapped or read.
    * Rows are asked for in increasing order.

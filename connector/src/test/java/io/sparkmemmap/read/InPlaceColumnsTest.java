@@ -3,6 +3,7 @@ package io.sparkmemmap.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparkmemmap.ArrayFormat;
@@ -10,8 +11,10 @@ import io.sparkmemmap.Python;
 import io.sparkmemmap.SparkTestSession;
 import io.sparkmemmap.catalog.NpyTable;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
@@ -21,6 +24,7 @@ import org.apache.spark.sql.connector.read.InputPartition;
 import org.apache.spark.sql.connector.read.PartitionReader;
 import org.apache.spark.sql.connector.read.ScanBuilder;
 import org.apache.spark.sql.connector.read.SupportsPushDownRequiredColumns;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.util.CaseInsensitiveStringMap;
@@ -57,6 +61,7 @@ class InPlaceColumnsTest {
         "a['f8'] = x / 3.0",
         "a['big'] = (x % 1000).astype('<f4') - 500",
         "np.save(" + Python.literal(dir.resolve("typed.npy")) + ", a)",
+        "np.savez_compressed(" + Python.literal(dir.resolve("typed.npz")) + ", a=a)",
         "np.save(" + Python.literal(dir.resolve("wide.npy")) + ", "
             + "np.arange(20000 * 64, dtype='<f8').reshape(-1, 64))",
         ""));
@@ -115,12 +120,44 @@ class InPlaceColumnsTest {
     });
   }
 
+  /**
+   * Windows filled by another file system's reads, or by inflating an archive's entry, are arrays: their values are
+   * copied, as NumPy gives them. Only direct buffers are read in place, where a value's address is all the JIT has
+   * to load it from.
+   */
+  @Test
+  void windowsInArraysAreCopied() throws IOException {
+    Map<String, String> nonLocal = Map.of("fs." + NonLocalTestFileSystem.SCHEME + ".impl",
+        NonLocalTestFileSystem.class.getName(), "fs." + NonLocalTestFileSystem.SCHEME + ".impl.disable.cache", "true");
+    String remote = NonLocalTestFileSystem.SCHEME + "://" + dir.resolve("typed.npy");
+    String archive = dir.resolve("typed.npz").toString();
+    for (String path : List.of(remote, archive)) {
+      withFirstBatch(path, "auto", nonLocal, null, (schema, batch) -> {
+        for (int i = 0; i < schema.size(); i++) {
+          assertFalse(batch.column(i) instanceof WindowColumnVector, path + ": " + schema.fields()[i].name());
+        }
+        long x = 999 * 2654435761L;
+        assertEquals(x / 3.0, batch.column(schema.fieldIndex("f8")).getDouble(999), path);
+        assertEquals((x % 100000) / 8f, batch.column(schema.fieldIndex("f4")).getFloat(999), path);
+      });
+    }
+    WindowColumnVector vector = new WindowColumnVector(DataTypes.FloatType, WindowColumnVector.Kind.FLOAT);
+    assertThrows(IllegalArgumentException.class, () -> vector.show(ByteBuffer.allocate(64), 0, 4, 16));
+  }
+
   /** Checks the first batch of the first partition of {@code name}, only {@code column} of it if not null. */
   private static void withFirstBatch(String name, String layout, String column,
       BiConsumer<StructType, ColumnarBatch> check) throws IOException {
+    withFirstBatch(dir.resolve(name).toString(), layout, Map.of(), column, check);
+  }
+
+  private static void withFirstBatch(String path, String layout, Map<String, String> options, String column,
+      BiConsumer<StructType, ColumnarBatch> check) throws IOException {
     SparkTestSession.get(); // the table reads the session's Hadoop configuration
-    NpyTable table = new NpyTable(ArrayFormat.NPY, null, Map.of("path", dir.resolve(name).toString(),
-        "layout", layout));
+    Map<String, String> tableOptions = new HashMap<>(options);
+    tableOptions.put("path", path);
+    tableOptions.put("layout", layout);
+    NpyTable table = new NpyTable(ArrayFormat.NPY, null, tableOptions);
     ScanBuilder builder = table.newScanBuilder(CaseInsensitiveStringMap.empty());
     StructType schema = column == null ? table.schema()
         : new StructType(new StructField[] {table.schema().apply(column)});
