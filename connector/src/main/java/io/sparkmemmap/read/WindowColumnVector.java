@@ -21,10 +21,10 @@ import org.apache.spark.unsafe.types.UTF8String;
  * next {@code next()} or {@code close()}, Spark's contract for a batch.
  *
  * <p>The windows are direct buffers, read with a base the JIT knows to be null. Spark's generated loop calls these
- * getters through {@code ColumnVector} and inlines them; an access whose base might be an array or null compiles
- * with ordering barriers that keep the loop from holding this vector's fields in registers, and how much that
- * costs depended on what the JVM had compiled before: after a write of an array column, a noop-write scan of a
- * (2^24, 16) float32 array took 425-443 ms instead of 364-391, and 360-368 ms with the base known.
+ * getters through {@code ColumnVector} and inlines them, and an access whose base might be an array or null is
+ * compiled as one that might be either, fenced or not by what the JIT profiled before: with such a base, a noop-write
+ * scan of a (2^24, 16) float32 array took 364-391 ms, and 425-443 ms in a JVM that had written an array column
+ * before (an array column read and written, not either alone); with the base known, 356-374 ms in both.
  */
 final class WindowColumnVector extends ColumnVector {
   /** How a value's bytes become the Spark value. */
