@@ -82,8 +82,8 @@ final class NpyPartitionReader extends PartitionBatchReader {
    * columns out of a kept mapping (a noop-write scan of a (2^24, 16) float32 array, 2 cores: 350-450 ms against
    * 480-570 ms, the executors' CPU time 660-770 ms against 880-970 ms), but more than a mapping where the query
    * wants a few values of wide rows, which then keep being gathered out of a mapping. Only where the windows are
-   * direct buffers ({@link RowSource#readsIntoDirectBuffers}): elsewhere the reads or the inflating cost more than
-   * the copy.
+   * direct buffers ({@link RowSource#readsIntoDirectBuffers}), the only ones such a column reads: elsewhere the
+   * reads or the inflating cost more than the copy anyway.
    */
   private static WindowColumnVector.Kind[] inPlaceKinds(List<OutputColumn> outputs, long rowBytes) {
     WindowColumnVector.Kind[] kinds = new WindowColumnVector.Kind[outputs.size()];
